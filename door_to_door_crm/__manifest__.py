@@ -1,0 +1,53 @@
+{
+    "name": "Door-to-Door CRM",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "summary": "Door-to-door sales and installation for internet/TV providers",
+    "author": "door_to_door_crm developers",
+    "website": "https://github.com/door-to-door-crm/door_to_door_crm",
+    "license": "LGPL-3",
+    "depends": [
+        "crm",
+        "calendar",
+        "resource",
+        "mail",
+        "phone_validation",
+        "bus",
+    ],
+    "external_dependencies": {
+        "python": ["phonenumbers"],
+    },
+    "data": [
+        "security/d2d_security.xml",
+        "security/ir.model.access.csv",
+        "security/d2d_rules.xml",
+        "data/crm_team_data.xml",
+        "data/crm_stage_data.xml",
+        "views/d2d_competitor_views.xml",
+        "views/d2d_territory_views.xml",
+        "views/d2d_house_views.xml",
+        "views/d2d_entrance_views.xml",
+        "views/d2d_apartment_views.xml",
+        "views/d2d_visit_views.xml",
+        "views/crm_stage_views.xml",
+        "views/crm_lead_views.xml",
+        "views/d2d_menus.xml",
+    ],
+    "demo": [
+        "demo/d2d_users_demo.xml",
+        "demo/d2d_competitor_demo.xml",
+        "demo/d2d_territory_demo.xml",
+        "demo/d2d_house_demo.xml",
+        "demo/d2d_visit_demo.xml",
+    ],
+    "assets": {
+        "web.assets_backend": [
+            "door_to_door_crm/static/src/house_map/*",
+        ],
+        "web.assets_tests": [
+            "door_to_door_crm/static/tests/tours/*",
+        ],
+    },
+    "application": True,
+    "installable": True,
+}

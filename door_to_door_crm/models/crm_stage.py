@@ -1,0 +1,28 @@
+from odoo import fields, models
+
+D2D_STAGE_CODES = [
+    ("new", "New (agent)"),
+    ("review", "Review (supervisor)"),
+    ("coordination", "Coordination (coordinator)"),
+    ("scheduled", "Scheduled (installer crew)"),
+    ("quality", "Quality call (call-centre)"),
+    ("done", "Done (archive)"),
+]
+
+
+class CrmStage(models.Model):
+    _inherit = "crm.stage"
+
+    d2d_code = fields.Selection(
+        D2D_STAGE_CODES,
+        string="Door-to-door step",
+        copy=False,
+        index="btree_not_null",
+        help="The step of the door-to-door workflow this stage stands for. The workflow finds its stages by "
+        "this code only, so stages can be renamed and reordered freely.",
+    )
+
+    def init(self):
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS crm_stage_d2d_code_uniq ON crm_stage (d2d_code) WHERE d2d_code IS NOT NULL"
+        )

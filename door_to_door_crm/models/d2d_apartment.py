@@ -1,0 +1,176 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from .d2d_visit import APARTMENT_STATUSES
+
+# What an agent (without supervisor rights) may change on an apartment.
+AGENT_WRITABLE_FIELDS = {"note"}
+
+
+class D2dApartment(models.Model):
+    _name = "d2d.apartment"
+    _description = "Apartment"
+    _order = "house_id, number"
+    _rec_names_search = ["house_id.name"]
+
+    house_id = fields.Many2one("d2d.house", required=True, index=True, ondelete="cascade")
+    entrance_id = fields.Many2one(
+        "d2d.entrance", required=True, index=True, ondelete="cascade", domain="[('house_id', '=', house_id)]"
+    )
+    territory_id = fields.Many2one(related="house_id.territory_id", store=True, index=True)
+    agent_id = fields.Many2one(related="house_id.agent_id", string="Agent")
+    floor = fields.Integer(required=True, default=1)
+    number = fields.Integer(required=True)
+    note = fields.Text()
+
+    visit_ids = fields.One2many("d2d.visit", "apartment_id", string="Visits")
+    visit_count = fields.Integer(compute="_compute_visit_count")
+    last_visit_id = fields.Many2one(
+        "d2d.visit", compute="_compute_last_visit", store=True, index="btree_not_null", ondelete="set null"
+    )
+    status = fields.Selection(
+        APARTMENT_STATUSES, compute="_compute_status", store=True, index=True, default="none", required=True
+    )
+    last_visit_date = fields.Datetime(related="last_visit_id.visit_date", store=True, index=True, string="Last visit")
+    last_agent_id = fields.Many2one(related="last_visit_id.agent_id", store=True, index=True, string="Last agent")
+    last_competitor_id = fields.Many2one(related="last_visit_id.competitor_id", store=True, string="Competitor")
+
+    lead_id = fields.Many2one("crm.lead", string="Current lead", index="btree_not_null", ondelete="set null")
+    partner_id = fields.Many2one("res.partner", string="Client", index="btree_not_null", ondelete="set null")
+
+    _sql_constraints = [
+        ("number_uniq", "unique(house_id, number)", "This house already has an apartment with this number."),
+    ]
+
+    # ------------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------------
+
+    @api.depends("house_id.name", "number")
+    def _compute_display_name(self):
+        for apartment in self:
+            apartment.display_name = self.env._(
+                "%(house)s, apt. %(number)s", house=apartment.house_id.name, number=apartment.number
+            )
+
+    def _compute_visit_count(self):
+        counts = dict(self.env["d2d.visit"]._read_group([("apartment_id", "in", self.ids)], ["apartment_id"], ["__count"]))
+        for apartment in self:
+            apartment.visit_count = counts.get(apartment, 0)
+
+    @api.depends("visit_ids.visit_date")
+    def _compute_last_visit(self):
+        """The latest visit by device time, whatever order visits arrived in
+        (ties go to the visit recorded last)."""
+        ids = [apartment_id for apartment_id in self.ids if apartment_id]
+        latest = {}
+        if ids:
+            self.env["d2d.visit"].flush_model(["apartment_id", "visit_date"])
+            self.env.cr.execute(
+                """
+                SELECT DISTINCT ON (apartment_id) apartment_id, id
+                  FROM d2d_visit
+                 WHERE apartment_id = ANY(%s)
+              ORDER BY apartment_id, visit_date DESC, id DESC
+                """,
+                [ids],
+            )
+            latest = dict(self.env.cr.fetchall())
+        for apartment in self:
+            apartment.last_visit_id = latest.get(apartment.id, False)
+
+    @api.depends("last_visit_id.result")
+    def _compute_status(self):
+        for apartment in self:
+            apartment.status = apartment.last_visit_id.result or "none"
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_new_numbers(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and not self.env.user.has_group("door_to_door_crm.group_d2d_supervisor"):
+            forbidden = set(vals) - AGENT_WRITABLE_FIELDS
+            if forbidden:
+                raise UserError(self.env._("As an agent you can only change the note of an apartment."))
+        if {"house_id", "number"} & set(vals):
+            for apartment in self:
+                self._check_new_numbers(
+                    [{"house_id": vals.get("house_id", apartment.house_id.id), "number": vals.get("number", apartment.number)}],
+                    ignore=apartment,
+                )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_visited(self):
+        self._check_removable()
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    def _check_new_numbers(self, vals_list, ignore=None):
+        """Refuse apartment numbers used twice in a house, before the insert,
+        with a message a person understands."""
+        wanted = defaultdict(list)
+        for vals in vals_list:
+            if not vals.get("number") or vals["number"] < 1:
+                raise ValidationError(self.env._("An apartment number must be 1 or more."))
+            wanted[vals.get("house_id")].append(vals["number"])
+        duplicates = defaultdict(set)
+        for house_id, numbers in wanted.items():
+            seen = set()
+            for number in numbers:
+                if number in seen:
+                    duplicates[house_id].add(number)
+                seen.add(number)
+        domain = [("house_id", "in", list(wanted)), ("number", "in", [n for ns in wanted.values() for n in ns])]
+        if ignore:
+            domain.append(("id", "not in", ignore.ids))
+        for apartment in self.sudo().search_fetch(domain, ["house_id", "number"]):
+            if apartment.number in wanted[apartment.house_id.id]:
+                duplicates[apartment.house_id.id].add(apartment.number)
+        if duplicates:
+            houses = self.env["d2d.house"].sudo().browse(list(duplicates))
+            raise ValidationError(
+                self.env._(
+                    "These apartment numbers are already used in their house: %(list)s.",
+                    list="; ".join(
+                        f"{house.name}: {', '.join(map(str, sorted(duplicates[house.id])))}" for house in houses
+                    ),
+                )
+            )
+
+    def _check_removable(self):
+        """An apartment with visits or a lead is history: it cannot be removed."""
+        if not self:
+            return
+        visited = {apartment for apartment, in self.env["d2d.visit"].sudo()._read_group(
+            [("apartment_id", "in", self.ids)], ["apartment_id"]
+        )}
+        kept = self.sudo().filtered(lambda a: a in visited or a.lead_id)
+        if kept:
+            by_house = defaultdict(list)
+            for apartment in kept:
+                by_house[apartment.house_id.name].append(apartment.number)
+            raise ValidationError(
+                self.env._(
+                    "These apartments have visits or a lead and cannot be removed: %(list)s. "
+                    "Keep them in the layout of the house.",
+                    list="; ".join(f"{house}: {', '.join(map(str, sorted(nums)))}" for house, nums in by_house.items()),
+                )
+            )
+
+    def action_open_visits(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("door_to_door_crm.d2d_visit_action")
+        action["domain"] = [("apartment_id", "=", self.id)]
+        action["context"] = {"default_apartment_id": self.id}
+        return action

@@ -1,0 +1,255 @@
+import random
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+VISIT_RESULTS = [
+    ("closed", "Nobody home"),
+    ("competitor", "Competitor's client"),
+    ("pensioner", "Pensioner"),
+    ("refusal", "Refusal"),
+    ("client", "Already our client"),
+    ("lead", "Lead"),
+]
+APARTMENT_STATUSES = [("none", "Not visited"), *VISIT_RESULTS]
+SERVICES = [
+    ("internet", "Internet"),
+    ("tv", "TV"),
+    ("internet_tv", "Internet + TV"),
+]
+# A device clock may run a little ahead; beyond this a visit time is refused.
+FUTURE_TOLERANCE = timedelta(minutes=15)
+UUID_MAX_LENGTH = 64
+
+DEMO_RESULT_WEIGHTS = [("closed", 40), ("refusal", 18), ("competitor", 16), ("pensioner", 8), ("client", 10), ("lead", 8)]
+DEMO_FIRST_NAMES = ["Alexei", "Natalia", "Pavel", "Irina", "Andrei", "Svetlana", "Nikolai", "Tatiana", "Yuri", "Ksenia"]
+DEMO_MOBILE_PREFIXES = ["903", "905", "910", "915", "916", "917", "925", "926", "960", "965", "977", "985"]
+
+
+class D2dVisit(models.Model):
+    """One knock on a door: an append-only log written by the agents."""
+
+    _name = "d2d.visit"
+    _description = "Door-to-door visit"
+    _order = "visit_date desc, id desc"
+    _rec_name = "apartment_id"
+
+    uuid = fields.Char(
+        string="UUID",
+        required=True,
+        readonly=True,
+        copy=False,
+        default=lambda self: str(uuid.uuid4()),
+        help="Made by the device that recorded the visit: a visit sent twice is recorded once.",
+    )
+    apartment_id = fields.Many2one("d2d.apartment", required=True, index=True, ondelete="restrict")
+    house_id = fields.Many2one(related="apartment_id.house_id", store=True, index=True)
+    territory_id = fields.Many2one(related="apartment_id.house_id.territory_id", store=True, index=True)
+    agent_id = fields.Many2one(
+        "res.users", string="Agent", required=True, index=True, default=lambda self: self.env.user, ondelete="restrict"
+    )
+    visit_date = fields.Datetime(
+        string="Time", required=True, index=True, default=fields.Datetime.now, help="Time of the knock on the device."
+    )
+    result = fields.Selection(VISIT_RESULTS, required=True, index=True)
+    competitor_id = fields.Many2one("d2d.competitor", index="btree_not_null", ondelete="restrict")
+    note = fields.Text()
+    device_id = fields.Char(string="Device")
+    # Lead capture (result "lead")
+    contact_name = fields.Char(string="Client name")
+    phone = fields.Char()
+    service_interest = fields.Selection(SERVICES, string="Service of interest")
+    lead_id = fields.Many2one("crm.lead", string="Lead", index="btree_not_null", ondelete="set null", readonly=True)
+
+    _sql_constraints = [
+        ("uuid_uniq", "unique(uuid)", "A visit with this UUID is already recorded."),
+    ]
+
+    def init(self):
+        # The status of an apartment is the result of its latest visit by
+        # device time: this index answers that with one index scan.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS d2d_visit_apartment_latest_idx
+                ON d2d_visit (apartment_id, visit_date DESC, id DESC)
+            """
+        )
+
+    # ------------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------------
+
+    @api.constrains("visit_date")
+    def _check_visit_date(self):
+        limit = fields.Datetime.now() + FUTURE_TOLERANCE
+        for visit in self:
+            if visit.visit_date > limit:
+                raise ValidationError(
+                    self.env._(
+                        "The visit time %(time)s is in the future. Check the date and time of the device.",
+                        time=fields.Datetime.to_string(visit.visit_date),
+                    )
+                )
+
+    @api.constrains("result", "competitor_id")
+    def _check_competitor(self):
+        for visit in self:
+            if visit.result == "competitor" and not visit.competitor_id:
+                raise ValidationError(self.env._("Say which competitor serves this apartment."))
+
+    # ------------------------------------------------------------------
+    # CRUD: append-only; a replayed uuid returns the visit already recorded
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals.setdefault("uuid", str(uuid.uuid4()))
+        existing = self._find_by_uuid([vals["uuid"] for vals in vals_list])
+        new_vals_list, seen = [], set(existing)
+        for vals in vals_list:
+            if vals["uuid"] not in seen:
+                seen.add(vals["uuid"])
+                new_vals_list.append(vals)
+        self._check_new_visits(new_vals_list)
+        visits = super().create(new_vals_list)
+        visits.filtered(lambda v: v.result == "lead")._attach_leads()
+        by_uuid = {**existing, **{visit.uuid: visit.id for visit in visits}}
+        return self.browse([by_uuid[vals["uuid"]] for vals in vals_list])
+
+    def write(self, vals):
+        if not self._is_log_admin():
+            raise UserError(self.env._("Visits are a log: they cannot be changed. Record a new visit instead."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_by_manager(self):
+        if not self._is_log_admin():
+            raise UserError(self.env._("Visits are a log: only a Door-to-Door manager can delete one."))
+
+    def _is_log_admin(self):
+        return self.env.su or self.env.user.has_group("door_to_door_crm.group_d2d_manager")
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    def _find_by_uuid(self, uuids):
+        """{uuid: visit id} of the visits already recorded among `uuids`."""
+        if not uuids:
+            return {}
+        self.env.cr.execute("SELECT uuid, id FROM d2d_visit WHERE uuid = ANY(%s)", [list(uuids)])
+        return dict(self.env.cr.fetchall())
+
+    def _check_new_visits(self, vals_list):
+        """Refuse, in plain words and before anything is written, a visit that
+        the current user may not record."""
+        results = dict(VISIT_RESULTS)
+        for vals in vals_list:
+            if not isinstance(vals["uuid"], str) or not 0 < len(vals["uuid"]) <= UUID_MAX_LENGTH:
+                raise ValidationError(
+                    self.env._("A visit UUID must be a text of 1 to %(max)s characters.", max=UUID_MAX_LENGTH)
+                )
+            if vals.get("result") not in results:
+                raise ValidationError(
+                    self.env._(
+                        "“%(result)s” is not a visit result. Use one of: %(results)s.",
+                        result=vals.get("result") or "",
+                        results=", ".join(results),
+                    )
+                )
+            if not vals.get("apartment_id"):
+                raise ValidationError(self.env._("A visit needs an apartment."))
+            if vals["result"] == "lead":
+                if not (vals.get("phone") or "").strip():
+                    raise ValidationError(self.env._("A lead needs the client's phone number."))
+                vals["phone"] = self.env["crm.lead"]._d2d_format_phone(vals["phone"].strip())
+        if self.env.su:
+            return
+        user = self.env.user
+        if not user.has_group("door_to_door_crm.group_d2d_supervisor"):
+            if any(vals.get("agent_id", user.id) != user.id for vals in vals_list):
+                raise UserError(self.env._("You can record visits only in your own name."))
+        apartment_ids = {vals["apartment_id"] for vals in vals_list}
+        visible = self.env["d2d.apartment"].search([("id", "in", list(apartment_ids))])
+        hidden = apartment_ids - set(visible.ids)
+        if hidden:
+            raise UserError(
+                self.env._(
+                    "You cannot record a visit for these apartments: they are not in your houses (ids %(ids)s).",
+                    ids=", ".join(map(str, sorted(hidden))),
+                )
+            )
+
+    def _attach_leads(self):
+        """A visit with result "lead" opens a lead for its apartment, or adds
+        to the apartment's open lead. Runs as superuser once `create` checked
+        that the user may record these visits."""
+        self.env["crm.lead"].sudo()._d2d_leads_from_visits(self.sudo())
+
+    def _d2d_lead_values(self, stage, team):
+        """Values of the lead that this visit opens in `stage` for `team`."""
+        self.ensure_one()
+        apartment = self.apartment_id
+        house = apartment.house_id
+        return {
+            "name": " — ".join(filter(None, [self.contact_name, apartment.display_name])),
+            "type": "opportunity",
+            "team_id": team.id,
+            "stage_id": stage.id,
+            "user_id": self.agent_id.id,
+            "contact_name": self.contact_name,
+            "phone": self.phone,
+            "street": house.name,
+            "street2": self.env._("apt. %(number)s", number=apartment.number),
+            "city": house.city,
+            "zip": house.zip,
+            "d2d_apartment_id": apartment.id,
+            "d2d_service": self.service_interest,
+            "description": self.note,
+        }
+
+    # ------------------------------------------------------------------
+    # DEMO
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _d2d_generate_demo_visits(self, days=30, visits_per_agent_day=70, seed=2024):
+        """A month of plausible knocks by every agent on the houses they see,
+        reproducible from `seed`. Used by the demo data and the benchmarks."""
+        rnd = random.Random(seed)
+        houses = self.env["d2d.house"].search([])
+        apartments_of_agent = defaultdict(list)
+        for house in houses:
+            for agent in house.agent_id | house.territory_id.agent_ids:
+                apartments_of_agent[agent].extend(house.apartment_ids.ids)
+        competitors = self.env["d2d.competitor"].search([]).ids
+        outcomes, weights = zip(*DEMO_RESULT_WEIGHTS)
+        now = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
+        vals_list = []
+        for agent, apartment_ids in sorted(apartments_of_agent.items(), key=lambda item: item[0].id):
+            for day in range(days, 0, -1):
+                start = now - timedelta(days=day)
+                for apartment_id in rnd.sample(apartment_ids, min(visits_per_agent_day, len(apartment_ids))):
+                    result = rnd.choices(outcomes, weights)[0]
+                    vals = {
+                        "uuid": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+                        "apartment_id": apartment_id,
+                        "agent_id": agent.id,
+                        "visit_date": start.replace(hour=9) + timedelta(minutes=rnd.randint(0, 11 * 60)),
+                        "result": result,
+                        "device_id": f"demo-tablet-{agent.id}",
+                    }
+                    if result == "competitor" and competitors:
+                        vals["competitor_id"] = rnd.choice(competitors)
+                    if result == "lead":
+                        vals.update(
+                            contact_name=rnd.choice(DEMO_FIRST_NAMES),
+                            phone=f"+7{rnd.choice(DEMO_MOBILE_PREFIXES)}{rnd.randint(0, 9999999):07d}",
+                            service_interest=rnd.choice([code for code, _label in SERVICES]),
+                        )
+                    vals_list.append(vals)
+        return self.sudo().with_context(tracking_disable=True).create(vals_list)
