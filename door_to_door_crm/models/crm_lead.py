@@ -54,6 +54,42 @@ class CrmLead(models.Model):
             number=number, country=self._d2d_phone_country(), force_format="E164", raise_exception=True
         )
 
+    def _d2d_move(self, target_code, allowed_from, reason=None):
+        """Move these leads to the stage of `target_code`, provided each one is
+        in a stage whose code is in `allowed_from`; post who moved it, from
+        where to where and why. Refuses (UserError, nothing written) when one
+        lead is elsewhere. Every workflow action goes through here."""
+        target = self._d2d_stage(target_code)
+        misplaced = self.filtered(lambda lead: lead.d2d_stage_code not in allowed_from)
+        if misplaced:
+            raise UserError(
+                self.env._(
+                    "“%(lead)s” is at the step “%(stage)s”: it cannot go to “%(target)s” from there.",
+                    lead=misplaced[0].name,
+                    stage=misplaced[0].stage_id.name,
+                    target=target.name,
+                )
+            )
+        origins = {lead.id: lead.stage_id.name for lead in self}
+        self.with_context(d2d_move=True).write({"stage_id": target.id})
+        self._message_log_batch(
+            bodies={
+                lead.id: self._d2d_move_message(origins[lead.id], target.name, reason) for lead in self
+            }
+        )
+        return True
+
+    def _d2d_move_message(self, origin, target, reason):
+        body = Markup("%s") % self.env._(
+            "%(user)s moved the lead from “%(origin)s” to “%(target)s”.",
+            user=self.env.user.name,
+            origin=origin,
+            target=target,
+        )
+        if reason:
+            body += Markup("<br/>%s") % self.env._("Reason: %(reason)s", reason=reason)
+        return body
+
     @api.model
     def _d2d_leads_from_visits(self, visits):
         """Open a lead for each apartment that a visit marked "lead", or reuse
