@@ -9,6 +9,16 @@ import logging
 
 import pytest
 
+import odoo
+
+# pytest-odoo imports Odoo's test framework before it turns the test mode on,
+# which makes Odoo log a misleading "Importing test framework" error at every
+# run. Import it here, in test mode, once.
+odoo.tools.config["test_enable"] = True
+import odoo.tests.common  # noqa: E402, F401
+
+odoo.tools.config["test_enable"] = False
+
 
 class _ErrorCollector(logging.Handler):
     def __init__(self):

@@ -19,7 +19,7 @@ class D2dApartment(models.Model):
     entrance_id = fields.Many2one(
         "d2d.entrance", required=True, index=True, ondelete="cascade", domain="[('house_id', '=', house_id)]"
     )
-    territory_id = fields.Many2one(related="house_id.territory_id", store=True, index=True)
+    territory_id = fields.Many2one(related="house_id.territory_id")
     agent_id = fields.Many2one(related="house_id.agent_id", string="Agent")
     floor = fields.Integer(required=True, default=1)
     number = fields.Integer(required=True)
@@ -27,15 +27,14 @@ class D2dApartment(models.Model):
 
     visit_ids = fields.One2many("d2d.visit", "apartment_id", string="Visits")
     visit_count = fields.Integer(compute="_compute_visit_count")
-    last_visit_id = fields.Many2one(
-        "d2d.visit", compute="_compute_last_visit", store=True, index="btree_not_null", ondelete="set null"
-    )
-    status = fields.Selection(
-        APARTMENT_STATUSES, compute="_compute_status", store=True, index=True, default="none", required=True
-    )
-    last_visit_date = fields.Datetime(related="last_visit_id.visit_date", store=True, index=True, string="Last visit")
-    last_agent_id = fields.Many2one(related="last_visit_id.agent_id", store=True, index=True, string="Last agent")
-    last_competitor_id = fields.Many2one(related="last_visit_id.competitor_id", store=True, string="Competitor")
+    # The latest visit by device time and what the apartment shows of it:
+    # kept by the visit log (see _refresh_last_visit), so that generating
+    # thousands of apartments computes nothing.
+    last_visit_id = fields.Many2one("d2d.visit", readonly=True, index="btree_not_null", ondelete="set null")
+    status = fields.Selection(APARTMENT_STATUSES, readonly=True, index=True, required=True, default="none")
+    last_visit_date = fields.Datetime(readonly=True, index=True, string="Last visit")
+    last_agent_id = fields.Many2one("res.users", readonly=True, index="btree_not_null", string="Last agent")
+    last_competitor_id = fields.Many2one("d2d.competitor", readonly=True, string="Competitor")
 
     lead_id = fields.Many2one("crm.lead", string="Current lead", index="btree_not_null", ondelete="set null")
     partner_id = fields.Many2one("res.partner", string="Client", index="btree_not_null", ondelete="set null")
@@ -59,32 +58,6 @@ class D2dApartment(models.Model):
         counts = dict(self.env["d2d.visit"]._read_group([("apartment_id", "in", self.ids)], ["apartment_id"], ["__count"]))
         for apartment in self:
             apartment.visit_count = counts.get(apartment, 0)
-
-    @api.depends("visit_ids.visit_date")
-    def _compute_last_visit(self):
-        """The latest visit by device time, whatever order visits arrived in
-        (ties go to the visit recorded last)."""
-        ids = [apartment_id for apartment_id in self.ids if apartment_id]
-        latest = {}
-        if ids:
-            self.env["d2d.visit"].flush_model(["apartment_id", "visit_date"])
-            self.env.cr.execute(
-                """
-                SELECT DISTINCT ON (apartment_id) apartment_id, id
-                  FROM d2d_visit
-                 WHERE apartment_id = ANY(%s)
-              ORDER BY apartment_id, visit_date DESC, id DESC
-                """,
-                [ids],
-            )
-            latest = dict(self.env.cr.fetchall())
-        for apartment in self:
-            apartment.last_visit_id = latest.get(apartment.id, False)
-
-    @api.depends("last_visit_id.result")
-    def _compute_status(self):
-        for apartment in self:
-            apartment.status = apartment.last_visit_id.result or "none"
 
     # ------------------------------------------------------------------
     # CRUD
@@ -167,6 +140,41 @@ class D2dApartment(models.Model):
                     list="; ".join(f"{house}: {', '.join(map(str, sorted(nums)))}" for house, nums in by_house.items()),
                 )
             )
+
+    def _refresh_last_visit(self):
+        """Set the latest visit by device time (ties: the one recorded last)
+        and its result, time, agent and competitor on these apartments,
+        whatever order their visits arrived in. One UPDATE for the batch."""
+        if not self:
+            return
+        fnames = ["last_visit_id", "status", "last_visit_date", "last_agent_id", "last_competitor_id"]
+        self.env["d2d.visit"].flush_model(["apartment_id", "visit_date", "result", "agent_id", "competitor_id"])
+        self.flush_recordset(fnames)
+        self.env.cr.execute(
+            """
+            UPDATE d2d_apartment a
+               SET last_visit_id = v.id,
+                   status = COALESCE(v.result, 'none'),
+                   last_visit_date = v.visit_date,
+                   last_agent_id = v.agent_id,
+                   last_competitor_id = v.competitor_id
+              FROM unnest(%s::int[]) AS todo(id)
+              LEFT JOIN LATERAL (
+                    SELECT id, result, visit_date, agent_id, competitor_id
+                      FROM d2d_visit
+                     WHERE apartment_id = todo.id
+                  ORDER BY visit_date DESC, id DESC
+                     LIMIT 1
+                   ) v ON true
+             WHERE a.id = todo.id
+               AND a.last_visit_id IS DISTINCT FROM v.id
+            RETURNING a.id
+            """,
+            [self.ids],
+        )
+        changed = self.browse(row[0] for row in self.env.cr.fetchall())
+        changed.invalidate_recordset(fnames)
+        changed.modified(fnames)
 
     def action_open_visits(self):
         self.ensure_one()

@@ -116,6 +116,7 @@ class D2dVisit(models.Model):
                 new_vals_list.append(vals)
         self._check_new_visits(new_vals_list)
         visits = super().create(new_vals_list)
+        visits.apartment_id._refresh_last_visit()
         visits.filtered(lambda v: v.result == "lead")._attach_leads()
         by_uuid = {**existing, **{visit.uuid: visit.id for visit in visits}}
         return self.browse([by_uuid[vals["uuid"]] for vals in vals_list])
@@ -123,7 +124,17 @@ class D2dVisit(models.Model):
     def write(self, vals):
         if not self._is_log_admin():
             raise UserError(self.env._("Visits are a log: they cannot be changed. Record a new visit instead."))
-        return super().write(vals)
+        apartments = self.apartment_id
+        result = super().write(vals)
+        if {"apartment_id", "visit_date", "result", "agent_id", "competitor_id"} & set(vals):
+            (apartments | self.apartment_id)._refresh_last_visit()
+        return result
+
+    def unlink(self):
+        apartments = self.apartment_id
+        result = super().unlink()
+        apartments.exists()._refresh_last_visit()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_by_manager(self):

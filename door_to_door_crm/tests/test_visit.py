@@ -28,6 +28,20 @@ class TestVisit(D2dCommon):
             self.assertEqual(apartment.last_agent_id, self.agent_b)
             self.assertEqual(apartment.visit_count, 3)
 
+    def test_manager_correction_of_the_log_updates_the_status(self):
+        apartment = self.apartment(self.house_a, 16)
+        t0 = datetime(2026, 11, 20, 10, 0)
+        first = self.visit(apartment, "closed", visit_date=t0)
+        latest = self.visit(apartment, "refusal", visit_date=t0 + timedelta(hours=1))
+        self.assertEqual(apartment.status, "refusal")
+        first.with_user(self.manager).write({"visit_date": t0 + timedelta(hours=2)})
+        self.assertEqual(apartment.status, "closed")
+        self.assertEqual(apartment.last_visit_id, first)
+        (first | latest).with_user(self.manager).unlink()
+        self.assertEqual(apartment.status, "none")
+        self.assertFalse(apartment.last_visit_date)
+        self.assertFalse(apartment.last_agent_id)
+
     def test_batch_with_mixed_order_in_one_create(self):
         apartment = self.apartment(self.house_a, 4)
         t0 = datetime(2026, 11, 20, 10, 0)
