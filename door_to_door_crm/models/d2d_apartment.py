@@ -167,7 +167,8 @@ class D2dApartment(models.Model):
                      LIMIT 1
                    ) v ON true
              WHERE a.id = todo.id
-               AND a.last_visit_id IS DISTINCT FROM v.id
+               AND (a.last_visit_id, a.status, a.last_visit_date, a.last_agent_id, a.last_competitor_id)
+                   IS DISTINCT FROM (v.id, COALESCE(v.result, 'none'), v.visit_date, v.agent_id, v.competitor_id)
             RETURNING a.id
             """,
             [self.ids],
