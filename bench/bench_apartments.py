@@ -52,7 +52,8 @@ def sql_insert(env, territory, houses):
     house_ids = [row[0] for row in env.cr.fetchall()]
     env.cr.execute(
         """
-        INSERT INTO d2d_entrance (house_id, number, floor_count, first_floor, first_number, last_number, apartment_count)
+        INSERT INTO d2d_entrance
+                    (house_id, number, floor_count, first_floor, first_number, last_number, apartment_count)
              SELECT h.id, e.n, 5, 1, (e.n - 1) * 30 + 1, e.n * 30, 0
                FROM unnest(%s::int[]) WITH ORDINALITY AS h(id, i)
                JOIN LATERAL generate_series(1, CASE WHEN h.i %% 2 = 0 THEN 3 ELSE 2 END) AS e(n) ON true
@@ -86,14 +87,13 @@ def main():
         orm_times, sql_times = [], []
         for _round in range(args.rounds):
             with savepoint(env):
-                insert = sql_insert(env, territory, args.houses)
-                rows = []
-                sql_times.append(timed(lambda: rows.append(insert())))
-                assert rows[0] == expected, (rows, expected)
+                seconds, rows = timed(sql_insert(env, territory, args.houses))
+                sql_times.append(seconds)
+                assert rows == expected, (rows, expected)
             with savepoint(env):
-                created = []
-                orm_times.append(timed(lambda: created.append(orm_generation(env, territory, args.houses))))
-                count = env["d2d.apartment"].search_count([("house_id", "in", created[0].ids)])
+                seconds, houses = timed(orm_generation, env, territory, args.houses)
+                orm_times.append(seconds)
+                count = env["d2d.apartment"].search_count([("house_id", "in", houses.ids)])
                 assert count == expected, (count, expected)
         orm_rate = expected / median(orm_times)
         sql_rate = expected / median(sql_times)

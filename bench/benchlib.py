@@ -49,10 +49,11 @@ class _Rollback(Exception):
     pass
 
 
-def timed(func):
+def timed(func, *args):
+    """(seconds, result) of func(*args)."""
     start = time.perf_counter()
-    func()
-    return time.perf_counter() - start
+    result = func(*args)
+    return time.perf_counter() - start, result
 
 
 def median(values):

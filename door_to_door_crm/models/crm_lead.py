@@ -14,7 +14,9 @@ class CrmLead(models.Model):
     d2d_apartment_id = fields.Many2one(
         "d2d.apartment", string="Apartment", index="btree_not_null", ondelete="restrict", tracking=True
     )
-    d2d_house_id = fields.Many2one(related="d2d_apartment_id.house_id", string="House", store=True, index="btree_not_null")
+    d2d_house_id = fields.Many2one(
+        related="d2d_apartment_id.house_id", string="House", store=True, index="btree_not_null"
+    )
     d2d_territory_id = fields.Many2one(
         related="d2d_apartment_id.house_id.territory_id", string="Territory", store=True, index="btree_not_null"
     )
@@ -34,7 +36,9 @@ class CrmLead(models.Model):
         stage = self.env["crm.stage"].sudo().search([("d2d_code", "=", code)], limit=1)
         if not stage:
             raise UserError(
-                self.env._("No CRM stage stands for the door-to-door step “%(code)s”: ask a manager to set one.", code=code)
+                self.env._(
+                    "No CRM stage stands for the door-to-door step “%(code)s”: ask a manager to set one.", code=code
+                )
             )
         return stage
 
@@ -73,9 +77,7 @@ class CrmLead(models.Model):
         origins = {lead.id: lead.stage_id.name for lead in self}
         self.with_context(d2d_move=True).write({"stage_id": target.id})
         self._message_log_batch(
-            bodies={
-                lead.id: self._d2d_move_message(origins[lead.id], target.name, reason) for lead in self
-            }
+            bodies={lead.id: self._d2d_move_message(origins[lead.id], target.name, reason) for lead in self}
         )
         return True
 
@@ -107,7 +109,7 @@ class CrmLead(models.Model):
                 first_visit.setdefault(visit.apartment_id, visit)
         stage, team = self._d2d_stage("new"), self._d2d_team()
         new_leads = self.create([visit._d2d_lead_values(stage, team) for visit in first_visit.values()])
-        lead_of_apartment.update(zip(first_visit, new_leads))
+        lead_of_apartment.update(zip(first_visit, new_leads, strict=False))
 
         visits_of_lead = defaultdict(lambda: self.env["d2d.visit"])
         for visit in visits:

@@ -23,6 +23,10 @@ class CrmStage(models.Model):
     )
 
     def init(self):
+        # One stage per step of the workflow: the code finds stages by d2d_code.
         self.env.cr.execute(
-            "CREATE UNIQUE INDEX IF NOT EXISTS crm_stage_d2d_code_uniq ON crm_stage (d2d_code) WHERE d2d_code IS NOT NULL"
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS crm_stage_d2d_code_uniq
+                ON crm_stage (d2d_code) WHERE d2d_code IS NOT NULL
+            """
         )

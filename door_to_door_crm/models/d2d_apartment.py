@@ -55,7 +55,9 @@ class D2dApartment(models.Model):
             )
 
     def _compute_visit_count(self):
-        counts = dict(self.env["d2d.visit"]._read_group([("apartment_id", "in", self.ids)], ["apartment_id"], ["__count"]))
+        counts = dict(
+            self.env["d2d.visit"]._read_group([("apartment_id", "in", self.ids)], ["apartment_id"], ["__count"])
+        )
         for apartment in self:
             apartment.visit_count = counts.get(apartment, 0)
 
@@ -76,7 +78,12 @@ class D2dApartment(models.Model):
         if {"house_id", "number"} & set(vals):
             for apartment in self:
                 self._check_new_numbers(
-                    [{"house_id": vals.get("house_id", apartment.house_id.id), "number": vals.get("number", apartment.number)}],
+                    [
+                        {
+                            "house_id": vals.get("house_id", apartment.house_id.id),
+                            "number": vals.get("number", apartment.number),
+                        }
+                    ],
                     ignore=apartment,
                 )
         return super().write(vals)
@@ -125,9 +132,12 @@ class D2dApartment(models.Model):
         """An apartment with visits or a lead is history: it cannot be removed."""
         if not self:
             return
-        visited = {apartment for apartment, in self.env["d2d.visit"].sudo()._read_group(
-            [("apartment_id", "in", self.ids)], ["apartment_id"]
-        )}
+        visited = {
+            apartment
+            for (apartment,) in self.env["d2d.visit"]
+            .sudo()
+            ._read_group([("apartment_id", "in", self.ids)], ["apartment_id"])
+        }
         kept = self.sudo().filtered(lambda a: a in visited or a.lead_id)
         if kept:
             by_house = defaultdict(list)

@@ -59,12 +59,15 @@ class D2dEntrance(models.Model):
                 raise ValidationError(self.env._("House %(house)s: entrance numbers start at 1.", house=name))
             if entrance.floor_count < 1:
                 raise ValidationError(
-                    self.env._("House %(house)s, entrance %(n)s: it needs at least one floor.", house=name, n=entrance.number)
+                    self.env._(
+                        "House %(house)s, entrance %(n)s: it needs at least one floor.", house=name, n=entrance.number
+                    )
                 )
             if not 1 <= entrance.first_floor <= entrance.floor_count:
                 raise ValidationError(
                     self.env._(
-                        "House %(house)s, entrance %(n)s: the first residential floor must be between 1 and %(floors)s.",
+                        "House %(house)s, entrance %(n)s: "
+                        "the first residential floor must be between 1 and %(floors)s.",
                         house=name,
                         n=entrance.number,
                         floors=entrance.floor_count,
@@ -72,12 +75,17 @@ class D2dEntrance(models.Model):
                 )
             if entrance.first_number < 1:
                 raise ValidationError(
-                    self.env._("House %(house)s, entrance %(n)s: apartment numbers start at 1 or more.", house=name, n=entrance.number)
+                    self.env._(
+                        "House %(house)s, entrance %(n)s: apartment numbers start at 1 or more.",
+                        house=name,
+                        n=entrance.number,
+                    )
                 )
             if entrance.last_number < entrance.first_number:
                 raise ValidationError(
                     self.env._(
-                        "House %(house)s, entrance %(n)s: the last apartment (%(last)s) comes before the first one (%(first)s).",
+                        "House %(house)s, entrance %(n)s: "
+                        "the last apartment (%(last)s) comes before the first one (%(first)s).",
                         house=name,
                         n=entrance.number,
                         last=entrance.last_number,
@@ -94,12 +102,13 @@ class D2dEntrance(models.Model):
             by_house[entrance.house_id].append(entrance)
         for house, entrances in by_house.items():
             entrances.sort(key=lambda e: e.first_number)
-            for left, right in zip(entrances, entrances[1:]):
+            for left, right in zip(entrances, entrances[1:], strict=False):
                 if right.first_number <= left.last_number:
                     raise ValidationError(
                         self.env._(
                             "House %(house)s: entrance %(a)s (apartments %(a_first)s–%(a_last)s) and entrance %(b)s "
-                            "(apartments %(b_first)s–%(b_last)s) overlap. An apartment number belongs to one entrance only.",
+                            "(apartments %(b_first)s–%(b_last)s) overlap. "
+                            "An apartment number belongs to one entrance only.",
                             house=house.name,
                             a=left.number,
                             a_first=left.first_number,

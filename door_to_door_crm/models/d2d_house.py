@@ -29,9 +29,7 @@ class D2dHouse(models.Model):
     city = fields.Char()
     zip = fields.Char()
     active = fields.Boolean(default=True)
-    territory_id = fields.Many2one(
-        "d2d.territory", required=True, index=True, ondelete="restrict", tracking=True
-    )
+    territory_id = fields.Many2one("d2d.territory", required=True, index=True, ondelete="restrict", tracking=True)
     supervisor_id = fields.Many2one(related="territory_id.supervisor_id", string="Supervisor")
     agent_id = fields.Many2one(
         "res.users",
@@ -89,9 +87,7 @@ class D2dHouse(models.Model):
 
     @api.depends("apartment_ids")
     def _compute_apartment_count(self):
-        counts = dict(
-            self.env["d2d.apartment"]._read_group([("house_id", "in", self.ids)], ["house_id"], ["__count"])
-        )
+        counts = dict(self.env["d2d.apartment"]._read_group([("house_id", "in", self.ids)], ["house_id"], ["__count"]))
         for house in self:
             house.apartment_count = counts.get(house, 0)
 
@@ -249,7 +245,9 @@ class D2dHouse(models.Model):
             for number, floor in entrance._apartment_floors():
                 wanted[(entrance.house_id.id, number)] = (entrance.id, floor)
         Apartment = self.env["d2d.apartment"]
-        existing = Apartment.search_fetch([("house_id", "in", self.ids)], ["house_id", "number", "entrance_id", "floor"])
+        existing = Apartment.search_fetch(
+            [("house_id", "in", self.ids)], ["house_id", "number", "entrance_id", "floor"]
+        )
         to_move = defaultdict(list)  # (entrance id, floor) -> apartment ids
         to_remove = []
         for apartment in existing:

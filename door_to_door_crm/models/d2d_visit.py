@@ -24,7 +24,14 @@ SERVICES = [
 FUTURE_TOLERANCE = timedelta(minutes=15)
 UUID_MAX_LENGTH = 64
 
-DEMO_RESULT_WEIGHTS = [("closed", 40), ("refusal", 18), ("competitor", 16), ("pensioner", 8), ("client", 10), ("lead", 8)]
+DEMO_RESULT_WEIGHTS = [
+    ("closed", 40),
+    ("refusal", 18),
+    ("competitor", 16),
+    ("pensioner", 8),
+    ("client", 10),
+    ("lead", 8),
+]
 DEMO_FIRST_NAMES = ["Alexei", "Natalia", "Pavel", "Irina", "Andrei", "Svetlana", "Nikolai", "Tatiana", "Yuri", "Ksenia"]
 DEMO_MOBILE_PREFIXES = ["903", "905", "910", "915", "916", "917", "925", "926", "960", "965", "977", "985"]
 
@@ -238,7 +245,7 @@ class D2dVisit(models.Model):
             for agent in house.agent_id | house.territory_id.agent_ids:
                 apartments_of_agent[agent].extend(house.apartment_ids.ids)
         competitors = self.env["d2d.competitor"].search([]).ids
-        outcomes, weights = zip(*DEMO_RESULT_WEIGHTS)
+        outcomes, weights = zip(*DEMO_RESULT_WEIGHTS, strict=False)
         now = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
         vals_list = []
         for agent, apartment_ids in sorted(apartments_of_agent.items(), key=lambda item: item[0].id):

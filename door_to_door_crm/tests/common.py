@@ -19,7 +19,9 @@ class D2dCommon(TransactionCase):
         cls.agent = new_test_user(cls.env, "test_agent", groups=groups % "agent", name="Agent A")
         cls.agent_b = new_test_user(cls.env, "test_agent_b", groups=groups % "agent", name="Agent B")
         cls.supervisor = new_test_user(cls.env, "test_supervisor", groups=groups % "supervisor", name="Supervisor A")
-        cls.supervisor_b = new_test_user(cls.env, "test_supervisor_b", groups=groups % "supervisor", name="Supervisor B")
+        cls.supervisor_b = new_test_user(
+            cls.env, "test_supervisor_b", groups=groups % "supervisor", name="Supervisor B"
+        )
         cls.coordinator = new_test_user(cls.env, "test_coordinator", groups=groups % "coordinator", name="Coordinator")
         cls.installer = new_test_user(cls.env, "test_installer", groups=groups % "installer", name="Installer")
         cls.callcenter = new_test_user(cls.env, "test_callcenter", groups=groups % "callcenter", name="Operator")
@@ -28,10 +30,20 @@ class D2dCommon(TransactionCase):
 
         cls.competitor = cls.env["d2d.competitor"].create({"name": "Rival Telecom"})
         cls.territory_a = cls.env["d2d.territory"].create(
-            {"name": "Territory A", "code": "TA", "supervisor_id": cls.supervisor.id, "agent_ids": [(6, 0, cls.agent.ids)]}
+            {
+                "name": "Territory A",
+                "code": "TA",
+                "supervisor_id": cls.supervisor.id,
+                "agent_ids": [(6, 0, cls.agent.ids)],
+            }
         )
         cls.territory_b = cls.env["d2d.territory"].create(
-            {"name": "Territory B", "code": "TB", "supervisor_id": cls.supervisor_b.id, "agent_ids": [(6, 0, cls.agent_b.ids)]}
+            {
+                "name": "Territory B",
+                "code": "TB",
+                "supervisor_id": cls.supervisor_b.id,
+                "agent_ids": [(6, 0, cls.agent_b.ids)],
+            }
         )
         cls.house_a = cls.create_house(cls.territory_a, "Baumana St", "1", entrances=2, floors=5, per_floor=4)
         cls.house_b = cls.create_house(cls.territory_b, "Lenina Ave", "7", entrances=1, floors=9, per_floor=4)

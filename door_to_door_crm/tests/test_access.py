@@ -4,7 +4,6 @@ from odoo.tests import tagged
 from .common import D2dCommon
 
 
-
 @tagged("post_install", "-at_install")
 class TestAccess(D2dCommon):
     """Each role against each model of the foundation: what it may read in its
@@ -40,7 +39,10 @@ class TestAccess(D2dCommon):
         """Run one write/create/unlink in a savepoint; True when allowed."""
         record = self.records(model)[0]
         values = {
-            "d2d.territory": {"write": {"note": "<p>x</p>"}, "create": {"name": "T new", "supervisor_id": self.supervisor.id}},
+            "d2d.territory": {
+                "write": {"note": "<p>x</p>"},
+                "create": {"name": "T new", "supervisor_id": self.supervisor.id},
+            },
             "d2d.house": {
                 "write": {"note": "x"},
                 "create": {"street": "New St", "house_number": "1", "territory_id": self.territory_a.id},

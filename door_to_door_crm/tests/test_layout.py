@@ -26,7 +26,14 @@ class TestHouseLayout(D2dCommon):
 
     def test_first_residential_floor_and_first_number(self):
         house = self.create_house(
-            self.territory_a, "Pushkina St", "5", entrances=1, floors=16, per_floor=6, first_floor=2, first_apartment_number=10
+            self.territory_a,
+            "Pushkina St",
+            "5",
+            entrances=1,
+            floors=16,
+            per_floor=6,
+            first_floor=2,
+            first_apartment_number=10,
         )
         self.assertEqual(house.apartment_count, 15 * 6)
         self.assertEqual(min(house.apartment_ids.mapped("number")), 10)
@@ -112,7 +119,11 @@ class TestHouseLayout(D2dCommon):
                 "territory_id": self.territory_a.id,
                 "layout_type": "custom",
                 "entrance_ids": [
-                    (0, 0, {"number": 1, "floor_count": 9, "first_number": 1, "last_number": 36, "intercom_code": "12K"}),
+                    (
+                        0,
+                        0,
+                        {"number": 1, "floor_count": 9, "first_number": 1, "last_number": 36, "intercom_code": "12K"},
+                    ),
                     (0, 0, {"number": 2, "floor_count": 10, "first_floor": 2, "first_number": 37, "last_number": 81}),
                 ],
             }

@@ -14,7 +14,9 @@ class TestVisitRpc(HttpCase, D2dCommon):
         self.xmlrpc_object = xmlrpc.client.ServerProxy(f"{self.base_url()}/xmlrpc/2/object", allow_none=True)
 
     def call(self, login, model, method, *args, **kwargs):
-        return self.xmlrpc_object.execute_kw(self.env.cr.dbname, self.user_id(login), login, model, method, list(args), kwargs)
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, self.user_id(login), login, model, method, list(args), kwargs
+        )
 
     def user_id(self, login):
         return self.env["res.users"].search([("login", "=", login)]).id
@@ -34,8 +36,15 @@ class TestVisitRpc(HttpCase, D2dCommon):
         with self.assertRefused(xmlrpc.client.Fault, "not in your houses"):
             self.call("test_agent", "d2d.visit", "create", [{"apartment_id": other.id, "result": "closed"}])
         with self.assertRefused(xmlrpc.client.Fault, "not a visit result"):
-            self.call("test_agent", "d2d.visit", "create", [{"apartment_id": self.house_a.apartment_ids[0].id, "result": "x"}])
-        visit_id = self.call("test_agent", "d2d.visit", "create", [{"apartment_id": self.house_a.apartment_ids[0].id, "result": "closed"}])
+            self.call(
+                "test_agent", "d2d.visit", "create", [{"apartment_id": self.house_a.apartment_ids[0].id, "result": "x"}]
+            )
+        visit_id = self.call(
+            "test_agent",
+            "d2d.visit",
+            "create",
+            [{"apartment_id": self.house_a.apartment_ids[0].id, "result": "closed"}],
+        )
         with self.assertRefused(xmlrpc.client.Fault, "cannot be changed|not allowed"):
             self.call("test_agent", "d2d.visit", "write", [visit_id], {"result": "lead"})
         self.assertEqual(self.env["d2d.visit"].search_count([("apartment_id", "=", other.id)]), 0)
@@ -54,4 +63,8 @@ class TestHouseMapTour(HttpCase, D2dCommon):
         self.env["d2d.visit"].create(
             {"apartment_id": self.house_a.apartment_ids.filtered(lambda a: a.number == 6).id, "result": "refusal"}
         )
-        self.start_tour(f"/odoo/action-door_to_door_crm.d2d_house_action/{self.house_a.id}", "d2d_house_map_tour", login="test_supervisor")
+        self.start_tour(
+            f"/odoo/action-door_to_door_crm.d2d_house_action/{self.house_a.id}",
+            "d2d_house_map_tour",
+            login="test_supervisor",
+        )

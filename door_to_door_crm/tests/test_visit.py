@@ -47,8 +47,12 @@ class TestVisit(D2dCommon):
         t0 = datetime(2026, 11, 20, 10, 0)
         self.env["d2d.visit"].create(
             [
-                {"apartment_id": apartment.id, "result": "competitor", "competitor_id": self.competitor.id,
-                 "visit_date": t0 + timedelta(minutes=30)},
+                {
+                    "apartment_id": apartment.id,
+                    "result": "competitor",
+                    "competitor_id": self.competitor.id,
+                    "visit_date": t0 + timedelta(minutes=30),
+                },
                 {"apartment_id": apartment.id, "result": "closed", "visit_date": t0},
             ]
         )
@@ -64,11 +68,15 @@ class TestVisit(D2dCommon):
         self.assertEqual(self.counts(), before)
         self.assertEqual(apartment.status, "closed")
         # the same uuid twice in one batch is recorded once
-        batch = self.env["d2d.visit"].with_user(self.agent).create(
-            [
-                {"apartment_id": apartment.id, "result": "closed", "uuid": "dup-in-batch"},
-                {"apartment_id": apartment.id, "result": "closed", "uuid": "dup-in-batch"},
-            ]
+        batch = (
+            self.env["d2d.visit"]
+            .with_user(self.agent)
+            .create(
+                [
+                    {"apartment_id": apartment.id, "result": "closed", "uuid": "dup-in-batch"},
+                    {"apartment_id": apartment.id, "result": "closed", "uuid": "dup-in-batch"},
+                ]
+            )
         )
         self.assertEqual(len(set(batch.ids)), 1, "one record, returned for each of the two values")
         self.assertEqual(self.env["d2d.visit"].search_count([("uuid", "=", "dup-in-batch")]), 1)
@@ -136,7 +144,12 @@ class TestVisitLead(D2dCommon):
     def test_lead_visit_opens_a_lead(self):
         apartment = self.apartment(self.house_a, 12)
         visit = self.visit(
-            apartment, "lead", user=self.agent, contact_name="Natalia", phone="8 916 123-45-67", service_interest="internet_tv"
+            apartment,
+            "lead",
+            user=self.agent,
+            contact_name="Natalia",
+            phone="8 916 123-45-67",
+            service_interest="internet_tv",
         )
         lead = visit.lead_id
         self.assertTrue(lead)
@@ -161,11 +174,15 @@ class TestVisitLead(D2dCommon):
 
     def test_two_lead_visits_in_one_batch_open_one_lead(self):
         apartment = self.apartment(self.house_a, 14)
-        visits = self.env["d2d.visit"].with_user(self.agent).create(
-            [
-                {"apartment_id": apartment.id, "result": "lead", "phone": "+79161234567"},
-                {"apartment_id": apartment.id, "result": "lead", "phone": "+79161234567"},
-            ]
+        visits = (
+            self.env["d2d.visit"]
+            .with_user(self.agent)
+            .create(
+                [
+                    {"apartment_id": apartment.id, "result": "lead", "phone": "+79161234567"},
+                    {"apartment_id": apartment.id, "result": "lead", "phone": "+79161234567"},
+                ]
+            )
         )
         self.assertEqual(len(visits.lead_id), 1)
 
