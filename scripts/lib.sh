@@ -83,7 +83,7 @@ ensure_apt_packages() {   # ensure_apt_packages <command>:<package> ...
 # --- PostgreSQL -------------------------------------------------------------
 # Uses the server answering on 127.0.0.1:5432 when there is one (with a role of
 # our own, since Odoo refuses the superuser 'postgres'); otherwise starts a
-# private cluster in .local/pgdata.
+# private cluster in .local/pgdata (always, with D2D_PG_PRIVATE=1).
 PG_ROLE="${D2D_PG_ROLE:-d2d}"
 pg_bindir() {
     local dir
@@ -94,7 +94,8 @@ pg_bindir() {
 }
 
 ensure_postgres() {
-    if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null \
+    # D2D_PG_PRIVATE=1 forces the private cluster even when a server answers.
+    if [ -z "${D2D_PG_PRIVATE:-}" ] && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null \
         && psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -tAc "select 1" >/dev/null 2>&1; then
         PG_HOST=127.0.0.1 PG_PORT=5432
         if [ -z "$(psql -h 127.0.0.1 -U postgres -d postgres -tAc "select 1 from pg_roles where rolname='$PG_ROLE'")" ]; then
