@@ -109,26 +109,38 @@ ensure_postgres() {
 }
 
 start_private_cluster() {
-    local bindir data="$LOCAL/pgdata" sock="$LOCAL/pgsock" run=()
+    local bindir base="$LOCAL/pg" run=()
     bindir="$(pg_bindir)"
-    PG_HOST="$sock" PG_PORT="${D2D_PG_PORT:-54329}"
-    mkdir -p "$sock"
-    # initdb and postgres refuse to run as root: run them as 'postgres'.
+    mkdir -p "$base"
+    # initdb and postgres refuse to run as root: as root, run them as the
+    # user 'postgres', in a folder it owns.
     if [ "$(id -u)" -eq 0 ]; then
         id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
         run=(runuser -u postgres --)
-        chown postgres "$LOCAL" "$sock"
+        chown postgres "$base"
+        if ! runuser -u postgres -- test -w "$base"; then
+            # A parent folder of the project is private (mktemp -d, a home):
+            # keep the cluster in a folder of its own outside, linked from .local/pg.
+            local outside
+            outside="/var/tmp/d2d-pg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+            mkdir -p "$outside" && chown postgres "$outside" && chmod 700 "$outside"
+            rmdir "$base" 2>/dev/null || rm -f "$base"
+            ln -sfn "$outside" "$base"
+            say "PostgreSQL's user cannot reach $LOCAL (a parent folder is private): the private cluster lives in $outside"
+        fi
     fi
-    if [ ! -f "$data/PG_VERSION" ]; then
-        say "creating a private PostgreSQL cluster in .local/pgdata"
-        "${run[@]}" "$bindir/initdb" -D "$data" -U "$PG_ROLE" --auth=trust -E UTF8 --locale=C.UTF-8 >"$LOCAL/initdb.log" 2>&1 \
-            || die "initdb failed (see .local/initdb.log)"
+    PG_HOST="$base/sock" PG_PORT="${D2D_PG_PORT:-54329}"
+    "${run[@]}" mkdir -p "$base/sock"
+    if [ ! -f "$base/data/PG_VERSION" ]; then
+        say "creating a private PostgreSQL cluster in .local/pg"
+        "${run[@]}" "$bindir/initdb" -D "$base/data" -U "$PG_ROLE" --auth=trust -E UTF8 --locale=C.UTF-8 \
+            >"$LOCAL/initdb.log" 2>&1 || die "initdb failed (see .local/initdb.log)"
     fi
-    if ! pg_isready -q -h "$sock" -p "$PG_PORT" 2>/dev/null; then
-        say "starting the private PostgreSQL cluster (socket in .local/pgsock, port $PG_PORT)"
-        "${run[@]}" "$bindir/pg_ctl" -D "$data" -l "$LOCAL/postgres.log" -w start \
-            -o "-k $sock -p $PG_PORT -c listen_addresses='' -c fsync=off -c full_page_writes=off" >/dev/null \
-            || die "the private PostgreSQL cluster did not start (see .local/postgres.log)"
+    if ! pg_isready -q -h "$PG_HOST" -p "$PG_PORT" 2>/dev/null; then
+        say "starting the private PostgreSQL cluster (socket in .local/pg/sock, port $PG_PORT)"
+        "${run[@]}" "$bindir/pg_ctl" -D "$base/data" -l "$base/postgres.log" -w start \
+            -o "-k $PG_HOST -p $PG_PORT -c listen_addresses='' -c fsync=off -c full_page_writes=off" >/dev/null \
+            || die "the private PostgreSQL cluster did not start (see .local/pg/postgres.log)"
     fi
 }
 
