@@ -126,6 +126,7 @@ start_private_cluster() {
             mkdir -p "$outside" && chown postgres "$outside" && chmod 700 "$outside"
             rmdir "$base" 2>/dev/null || rm -f "$base"
             ln -sfn "$outside" "$base"
+            base="$outside"
             say "PostgreSQL's user cannot reach $LOCAL (a parent folder is private): the private cluster lives in $outside"
         fi
     fi
