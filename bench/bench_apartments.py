@@ -64,15 +64,15 @@ def sql_insert(env, territory, houses):
     def insert():
         env.cr.execute(
             """
-            INSERT INTO d2d_apartment (house_id, entrance_id, territory_id, floor, number, status,
+            INSERT INTO d2d_apartment (house_id, entrance_id, floor, number, status,
                                        create_uid, write_uid, create_date, write_date)
-                 SELECT e.house_id, e.id, %s, 1 + (a.n - e.first_number) / 6, a.n, 'none',
+                 SELECT e.house_id, e.id, 1 + (a.n - e.first_number) / 6, a.n, 'none',
                         1, 1, now() at time zone 'UTC', now() at time zone 'UTC'
                    FROM d2d_entrance e
                    JOIN LATERAL generate_series(e.first_number, e.last_number) AS a(n) ON true
                   WHERE e.house_id = ANY(%s)
             """,
-            [territory.id, house_ids],
+            [house_ids],
         )
         return env.cr.rowcount
 

@@ -15,7 +15,7 @@
         "bus",
     ],
     "external_dependencies": {
-        "python": ["phonenumbers"],
+        "python": ["phonenumbers", "Pillow"],
     },
     "data": [
         "security/d2d_security.xml",
@@ -23,6 +23,12 @@
         "security/d2d_rules.xml",
         "data/crm_team_data.xml",
         "data/crm_stage_data.xml",
+        "data/mail_activity_type_data.xml",
+        "data/ir_cron_data.xml",
+        "wizards/d2d_lead_reason_wizard_views.xml",
+        "wizards/d2d_territory_split_wizard_views.xml",
+        "wizards/d2d_rework_wizard_views.xml",
+        "wizards/d2d_schedule_wizard_views.xml",
         "views/d2d_competitor_views.xml",
         "views/d2d_territory_views.xml",
         "views/d2d_house_views.xml",
@@ -31,6 +37,11 @@
         "views/d2d_visit_views.xml",
         "views/crm_stage_views.xml",
         "views/crm_lead_views.xml",
+        "views/crm_lead_installation_views.xml",
+        "views/d2d_crew_views.xml",
+        "views/d2d_installation_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/d2d_agent_app_templates.xml",
         "views/d2d_menus.xml",
     ],
     "demo": [
@@ -39,10 +50,18 @@
         "demo/d2d_territory_demo.xml",
         "demo/d2d_house_demo.xml",
         "demo/d2d_visit_demo.xml",
+        "demo/d2d_pipeline_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "door_to_door_crm/static/src/house_map/*",
+            "door_to_door_crm/static/src/lead_kanban/*",
+        ],
+        "door_to_door_crm.assets_agent_app": [
+            "web/static/src/module_loader.js",
+            "web/static/lib/owl/owl.js",
+            "web/static/lib/owl/odoo_module.js",
+            "door_to_door_crm/static/src/agent_app/**/*",
         ],
         "web.assets_tests": [
             "door_to_door_crm/static/tests/tours/*",

@@ -1,4 +1,5 @@
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -6,6 +7,19 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .d2d_visit import SERVICES
+
+# Steps of the workflow where a lead is still open, and the role owning each.
+OPEN_STEPS = ("new", "review", "coordination", "scheduled", "quality")
+STEP_GROUPS = {
+    "new": "door_to_door_crm.group_d2d_agent",
+    "review": "door_to_door_crm.group_d2d_supervisor",
+    "coordination": "door_to_door_crm.group_d2d_coordinator",
+    "scheduled": "door_to_door_crm.group_d2d_installer",
+    "quality": "door_to_door_crm.group_d2d_callcenter",
+}
+MANAGER_GROUP = "door_to_door_crm.group_d2d_manager"
+# Days after which a closed (won or lost) lead leaves the agents' and installers' sight.
+DEFAULT_HIDE_CLOSED_AFTER_DAYS = 30
 
 
 class CrmLead(models.Model):
@@ -25,10 +39,248 @@ class CrmLead(models.Model):
     )
     d2d_service = fields.Selection(SERVICES, string="Service of interest", tracking=True)
     d2d_visit_ids = fields.One2many("d2d.visit", "lead_id", string="Visits")
+    d2d_responsible_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        readonly=True,
+        index="btree_not_null",
+        help="Who must act on the lead at its current step; the workflow plans an activity for them.",
+    )
+    d2d_deadline = fields.Datetime(
+        string="Step deadline",
+        compute="_compute_d2d_deadline",
+        store=True,
+        index="btree_not_null",
+        help="Past this time the lead is stuck at its step and is escalated.",
+    )
+    d2d_is_stuck = fields.Boolean(string="Stuck", compute="_compute_d2d_is_stuck", search="_search_d2d_is_stuck")
+    d2d_escalation_level = fields.Selection(
+        [("0", "None"), ("1", "Supervisor"), ("2", "Manager")],
+        string="Escalated to",
+        default="0",
+        required=True,
+        readonly=True,
+        copy=False,
+    )
+    d2d_hidden = fields.Boolean(
+        string="Hidden from the field",
+        compute="_compute_d2d_hidden",
+        store=True,
+        help="Closed for longer than the configured number of days: agents and installers no longer see it.",
+    )
+
+    # ------------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------------
+
+    @api.depends("date_last_stage_update", "stage_id.d2d_time_limit_hours", "d2d_stage_code", "active")
+    def _compute_d2d_deadline(self):
+        for lead in self:
+            limit = lead.stage_id.d2d_time_limit_hours
+            open_step = lead.active and lead.d2d_stage_code in OPEN_STEPS
+            lead.d2d_deadline = (
+                lead.date_last_stage_update + timedelta(hours=limit)
+                if open_step and limit and lead.date_last_stage_update
+                else False
+            )
+
+    def _compute_d2d_is_stuck(self):
+        now = fields.Datetime.now()
+        for lead in self:
+            lead.d2d_is_stuck = bool(lead.d2d_deadline and lead.d2d_deadline < now)
+
+    def _search_d2d_is_stuck(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Search stuck leads with “is set” or “is not set” only."))
+        stuck = [("d2d_deadline", "<", fields.Datetime.now())]
+        return stuck if (operator == "=") == value else ["!", *stuck]
+
+    @api.depends("date_closed", "active", "stage_id.is_won")
+    def _compute_d2d_hidden(self):
+        cutoff = self._d2d_hide_cutoff()
+        for lead in self:
+            closed = not lead.active or lead.stage_id.is_won
+            lead.d2d_hidden = bool(closed and lead.date_closed and lead.date_closed < cutoff)
+
+    @api.model
+    def _d2d_hide_cutoff(self):
+        days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("door_to_door_crm.hide_closed_after_days", DEFAULT_HIDE_CLOSED_AFTER_DAYS)
+        )
+        return fields.Datetime.now() - timedelta(days=days)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _d2d_move_owned_fields(self):
+        """Fields that only the workflow moves change (and managers)."""
+        return {
+            "stage_id",
+            "active",
+            "d2d_apartment_id",
+            "d2d_responsible_id",
+            "d2d_escalation_level",
+            "d2d_postponed_until",
+        }
+
+    def _d2d_may_bypass_moves(self):
+        return self.env.su or self.env.context.get("d2d_move") or self.env.user.has_group(MANAGER_GROUP)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._d2d_may_bypass_moves():
+            new_stage = self._d2d_stage("new")
+            d2d_stages = self.env["crm.stage"].sudo().search([("d2d_code", "!=", False)])
+            if any(vals.get("stage_id") in (d2d_stages - new_stage).ids for vals in vals_list):
+                raise UserError(
+                    self.env._("A door-to-door lead starts at the step “%(stage)s”.", stage=new_stage.name)
+                )
+        leads = super().create(vals_list)
+        # Never stuck: a lead is born with its responsible user and activity.
+        open_leads = leads.filtered(lambda lead: lead.d2d_stage_code in OPEN_STEPS).sudo()
+        for code in set(open_leads.mapped("d2d_stage_code")):
+            open_leads.filtered(lambda lead, code=code: lead.d2d_stage_code == code)._d2d_plan_step_activities(code)
+        return leads
+
+    def write(self, vals):
+        if not self._d2d_may_bypass_moves():
+            owned = self._d2d_move_owned_fields() & set(vals)
+            d2d_leads = self.filtered(lambda lead: lead.d2d_stage_code or lead.d2d_apartment_id)
+            if owned and d2d_leads:
+                labels = ", ".join(sorted(self._fields[name].get_description(self.env)["string"] for name in owned))
+                raise UserError(
+                    self.env._(
+                        "“%(lead)s” follows the door-to-door workflow: %(fields)s change only through its buttons "
+                        "(submit, return, send on, schedule, report, quality call, lost).",
+                        lead=d2d_leads[0].name,
+                        fields=labels,
+                    )
+                )
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # ACTIONS (the moves of the workflow)
+    # ------------------------------------------------------------------
+
+    def action_d2d_submit(self):
+        """Agent: new → review, for the supervisor to check."""
+        self._d2d_check_role("door_to_door_crm.group_d2d_agent")
+        not_own = self.filtered(lambda lead: lead.user_id != self.env.user)
+        if not_own and not self.env.user.has_group("door_to_door_crm.group_d2d_supervisor"):
+            raise UserError(self.env._("Only the agent of “%(lead)s” can submit it.", lead=not_own[0].name))
+        self._d2d_check_phone()
+        return self._d2d_move("review", ("new",))
+
+    def action_d2d_return_to_agent(self, reason=None):
+        """Supervisor: review → new, with the reason the agent must fix."""
+        self._d2d_check_role("door_to_door_crm.group_d2d_supervisor")
+        return self._d2d_move("new", ("review",), reason=self._d2d_required_reason(reason))
+
+    def action_d2d_send_to_coordination(self):
+        """Supervisor: review → coordination, to book an installation."""
+        self._d2d_check_role("door_to_door_crm.group_d2d_supervisor")
+        self._d2d_check_phone()
+        return self._d2d_move("coordination", ("review",))
+
+    def action_d2d_return_to_supervisor(self, reason=None):
+        """Coordinator: coordination → review, with a reason."""
+        self._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
+        return self._d2d_move("review", ("coordination",), reason=self._d2d_required_reason(reason))
+
+    def action_d2d_quality_call(self, ok=True, note=None):
+        """Call-centre: the client confirms the connection (quality → done),
+        or says it does not work (quality → coordination, the note says why)."""
+        self._d2d_check_role("door_to_door_crm.group_d2d_callcenter")
+        if ok:
+            return self._d2d_move("done", ("quality",), reason=note)
+        return self._d2d_move("coordination", ("quality",), reason=self._d2d_required_reason(note))
+
+    def action_set_lost(self, **additional_values):
+        """Lost from any open step, with Odoo's lost reasons; the apartment goes
+        to the archive for the supervisor to work again later."""
+        d2d_leads = self.filtered(lambda lead: lead.d2d_stage_code)
+        if not d2d_leads:
+            return super().action_set_lost(**additional_values)
+        d2d_leads._d2d_check_lost_allowed()
+        result = super(CrmLead, self.with_context(d2d_move=True)).action_set_lost(**additional_values)
+        d2d_leads.sudo()._d2d_archive_apartments()
+        d2d_leads.sudo()._d2d_close_step_activities()
+        d2d_leads.sudo().with_context(d2d_move=True).write({"d2d_responsible_id": False})
+        return result
+
+    def action_d2d_open_reason_wizard(self):
+        """Open the small wizard that asks the reason of a return."""
+        move = self.env.context.get("d2d_reason_move")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reason"),
+            "res_model": "d2d.lead.reason.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_lead_ids": self.ids, "default_move": move},
+        }
 
     # ------------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------------
+
+    def _d2d_check_role(self, group):
+        if not (self.env.su or self.env.user.has_group(group)):
+            role = self.env.ref(group).name
+            raise UserError(self.env._("Only a user with the role “%(role)s” can do this.", role=role))
+
+    def _d2d_check_phone(self):
+        missing = self.filtered(lambda lead: not (lead.phone or "").strip())
+        if missing:
+            raise UserError(
+                self.env._("“%(lead)s” has no phone number: add the client's phone first.", lead=missing[0].name)
+            )
+
+    def _d2d_required_reason(self, reason):
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Say why: a return needs a reason."))
+        return reason
+
+    def _d2d_check_lost_allowed(self):
+        closed = self.filtered(lambda lead: lead.d2d_stage_code not in OPEN_STEPS or not lead.active)
+        if closed:
+            raise UserError(self.env._("“%(lead)s” is already closed: it cannot be lost.", lead=closed[0].name))
+        user = self.env.user
+        if self.env.su or user.has_group("door_to_door_crm.group_d2d_supervisor"):
+            return
+        if user.has_group("door_to_door_crm.group_d2d_coordinator"):
+            return
+        own_new = self.filtered(lambda lead: lead.user_id == user and lead.d2d_stage_code == "new")
+        if own_new != self:
+            raise UserError(
+                self.env._("A lead can be marked lost by its supervisor or the coordinator; an agent only while it is new.")
+            )
+
+    def _d2d_archive_apartments(self):
+        """The apartments of lost leads go to the archive, with the lost reason."""
+        apartments_of_reason = defaultdict(lambda: self.env["d2d.apartment"])
+        for lead in self.filtered("d2d_apartment_id"):
+            apartments_of_reason[lead.lost_reason_id.name or False] |= lead.d2d_apartment_id
+        now = fields.Datetime.now()
+        for reason, apartments in apartments_of_reason.items():
+            apartments.write({"lead_id": False, "archive_date": now, "archive_reason": reason})
+
+    def _d2d_rework(self, agent, reason):
+        """Lost leads handed back to `agent` as new work, their history kept."""
+        if not self:
+            return
+        self._d2d_check_role("door_to_door_crm.group_d2d_supervisor")
+        leads = self.with_context(d2d_move=True)
+        leads.action_unarchive()
+        leads.write({"user_id": agent.id})
+        self._d2d_move("new", (*OPEN_STEPS, "done"), reason=reason)
+        for lead in self.sudo():
+            lead.d2d_apartment_id.lead_id = lead
 
     @api.model
     def _d2d_stage(self, code):
@@ -75,11 +327,183 @@ class CrmLead(models.Model):
                 )
             )
         origins = {lead.id: lead.stage_id.name for lead in self}
-        self.with_context(d2d_move=True).write({"stage_id": target.id})
-        self._message_log_batch(
+        self.with_context(d2d_move=True).write(
+            {"stage_id": target.id, "date_last_stage_update": fields.Datetime.now(), "d2d_escalation_level": "0"}
+        )
+        # The mover may lose sight of the lead with its new step: the
+        # bookkeeping that follows runs as superuser, in the mover's name.
+        leads = self.sudo()
+        leads._message_log_batch(
             bodies={lead.id: self._d2d_move_message(origins[lead.id], target.name, reason) for lead in self}
         )
+        leads._d2d_close_step_activities()
+        if target_code in OPEN_STEPS:
+            leads._d2d_plan_step_activities(target_code)
+        else:
+            leads.with_context(d2d_move=True).write({"d2d_responsible_id": False})
         return True
+
+    # ------------------------------------------------------------------
+    # NEVER STUCK: responsible users, activities, escalation
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _d2d_activity_type(self):
+        return self.env.ref("door_to_door_crm.mail_activity_type_d2d_step")
+
+    def _d2d_responsible(self, code):
+        """{lead id: user} who must act on these leads at the step `code`:
+        `_d2d_responsible_<code>` when the step has one, else the d2d team
+        leader, else a door-to-door manager."""
+        method = getattr(self, f"_d2d_responsible_{code}", None)
+        found = method() if method else {}
+        fallback = self._d2d_fallback_responsible()
+        return {lead.id: found.get(lead.id) or fallback for lead in self}
+
+    @api.model
+    def _d2d_fallback_responsible(self):
+        team = self._d2d_team()
+        if team and team.user_id:
+            return team.user_id
+        return self._d2d_users_of(MANAGER_GROUP, exclude_superuser=True)[:1]
+
+    @api.model
+    def _d2d_users_of(self, group_xmlid, exclude_superuser=False):
+        users = self.env.ref(group_xmlid).sudo().users.filtered("active").sorted("id")
+        if exclude_superuser:
+            users = users.filtered(lambda user: not user._is_superuser())
+        return users
+
+    @api.model
+    def _d2d_default_user(self, parameter, group_xmlid):
+        """The user set in the settings for a role, else the first user
+        holding that role without being a manager."""
+        user_id = self.env["ir.config_parameter"].sudo().get_param(f"door_to_door_crm.{parameter}")
+        user = self.env["res.users"].sudo().browse(int(user_id)).exists() if user_id else None
+        if user and user.active:
+            return user
+        managers = self.env.ref(MANAGER_GROUP).sudo().users
+        candidates = self._d2d_users_of(group_xmlid, exclude_superuser=True)
+        return (candidates - managers)[:1] or candidates[:1]
+
+    def _d2d_responsible_new(self):
+        return {lead.id: lead.user_id or lead.d2d_territory_id.supervisor_id for lead in self}
+
+    def _d2d_responsible_review(self):
+        return {lead.id: lead.d2d_territory_id.supervisor_id for lead in self}
+
+    def _d2d_responsible_coordination(self):
+        coordinator = self._d2d_default_user("default_coordinator_id", "door_to_door_crm.group_d2d_coordinator")
+        return dict.fromkeys(self.ids, coordinator)
+
+    def _d2d_responsible_quality(self):
+        operator = self._d2d_default_user("default_callcenter_id", "door_to_door_crm.group_d2d_callcenter")
+        return dict.fromkeys(self.ids, operator)
+
+    def _d2d_close_step_activities(self):
+        """Mark done the workflow activities of the step the leads leave."""
+        activities = self.activity_ids.filtered(lambda act: act.activity_type_id == self._d2d_activity_type())
+        if activities:
+            activities.action_feedback(feedback=self.env._("The lead moved on."))
+
+    def _d2d_plan_step_activities(self, code):
+        """Give each lead its responsible user for the step `code` and plan
+        them an activity due at the step's deadline."""
+        responsible = self._d2d_responsible(code)
+        by_user = defaultdict(lambda: self.env["crm.lead"])
+        for lead in self:
+            by_user[responsible[lead.id]] |= lead
+        for user, leads in by_user.items():
+            leads.with_context(d2d_move=True).write({"d2d_responsible_id": user.id})
+        self._d2d_schedule_activities(
+            {lead: responsible[lead.id] for lead in self},
+            summary=lambda lead: self.env._("Door-to-door: %(step)s", step=lead.stage_id.name),
+        )
+
+    def _d2d_schedule_activities(self, user_of_lead, summary, note=None):
+        activity_type = self._d2d_activity_type()
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        today = fields.Date.context_today(self)
+        self.env["mail.activity"].sudo().create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": user.id,
+                    "summary": summary(lead),
+                    "note": note,
+                    "date_deadline": max(today, (lead.d2d_deadline or fields.Datetime.now()).date()),
+                }
+                for lead, user in user_of_lead.items()
+                if user
+            ]
+        )
+
+    @api.model
+    def _cron_d2d_escalate(self):
+        """Escalate leads past their step's deadline: first to the territory's
+        supervisor, then, one more time limit later, to a manager. Each level
+        is reached once per stay in a step (a move resets it)."""
+        now = fields.Datetime.now()
+        overdue = self.search([("d2d_deadline", "<", now), ("d2d_escalation_level", "!=", "2")])
+        to_supervisor = overdue.filtered(lambda lead: lead.d2d_escalation_level == "0")
+        to_manager = (overdue - to_supervisor).filtered(
+            lambda lead: lead.d2d_deadline + timedelta(hours=lead.stage_id.d2d_time_limit_hours) < now
+        )
+        manager = self._d2d_fallback_responsible()
+        to_supervisor._d2d_escalate(
+            "1", {lead: lead.d2d_territory_id.supervisor_id or manager for lead in to_supervisor}
+        )
+        to_manager._d2d_escalate("2", dict.fromkeys(to_manager, manager))
+        return len(to_supervisor) + len(to_manager)
+
+    def _d2d_escalate(self, level, user_of_lead):
+        if not self:
+            return
+        self.with_context(d2d_move=True).write({"d2d_escalation_level": level})
+        self._d2d_schedule_activities(
+            user_of_lead,
+            summary=lambda lead: self.env._("Stuck lead: %(step)s", step=lead.stage_id.name),
+            note=self.env._("The lead is past the time limit of its step. See who must act and help it on."),
+        )
+        self._message_log_batch(
+            bodies={
+                lead.id: Markup("%s")
+                % self.env._(
+                    "The lead has been at the step “%(step)s” past its deadline (%(deadline)s): "
+                    "escalated to %(user)s.",
+                    step=lead.stage_id.name,
+                    deadline=fields.Datetime.to_string(lead.d2d_deadline),
+                    user=user_of_lead[lead].name or "",
+                )
+                for lead in self
+            }
+        )
+
+    @api.model
+    def _cron_d2d_hide_closed_leads(self):
+        """Hide from agents and installers the leads closed for longer than
+        the configured number of days (a record rule reads the flag)."""
+        cutoff = self._d2d_hide_cutoff()
+        self.flush_model(["date_closed", "active", "stage_id", "d2d_hidden"])
+        self.env.cr.execute(
+            """
+            UPDATE crm_lead l
+               SET d2d_hidden = hidden.value
+              FROM (
+                    SELECT l2.id,
+                           (NOT l2.active OR COALESCE(s.is_won, false))
+                           AND l2.date_closed IS NOT NULL AND l2.date_closed < %s AS value
+                      FROM crm_lead l2
+                 LEFT JOIN crm_stage s ON s.id = l2.stage_id
+                     WHERE l2.d2d_stage_code IS NOT NULL
+                   ) hidden
+             WHERE hidden.id = l.id AND l.d2d_hidden IS DISTINCT FROM hidden.value
+            """,
+            [cutoff],
+        )
+        self.invalidate_model(["d2d_hidden"])
 
     def _d2d_move_message(self, origin, target, reason):
         body = Markup("%s") % self.env._(
@@ -135,3 +559,175 @@ class CrmLead(models.Model):
             )
             for visit in visits
         )
+
+    # ------------------------------------------------------------------
+    # INSTALLATION
+    # ------------------------------------------------------------------
+
+    d2d_passport = fields.Char(string="Passport", help="Series and number of the client's passport.")
+    d2d_passport_issued = fields.Char(string="Passport issued by, on")
+    d2d_tariff = fields.Char(string="Tariff")
+    d2d_equipment = fields.Text(string="Equipment to reserve")
+    d2d_installation_ids = fields.One2many("d2d.installation", "lead_id", string="Installations")
+    d2d_installation_date = fields.Datetime(
+        string="Installation", compute="_compute_d2d_installation_date", store=True, index="btree_not_null"
+    )
+    d2d_postponed_until = fields.Datetime(string="Postponed until", readonly=True, copy=False, index="btree_not_null")
+
+    @api.depends("d2d_installation_ids.state", "d2d_installation_ids.start")
+    def _compute_d2d_installation_date(self):
+        for lead in self:
+            planned = lead.d2d_installation_ids.filtered(lambda job: job.state in ("planned", "in_progress"))
+            lead.d2d_installation_date = min(planned.mapped("start")) if planned else False
+
+    def _d2d_check_ready(self):
+        """The client card the office needs before booking a crew."""
+        for lead in self:
+            missing = [
+                label
+                for value, label in (
+                    (lead.phone, self.env._("phone")),
+                    (lead.d2d_passport, self.env._("passport")),
+                    (lead.d2d_tariff, self.env._("tariff")),
+                )
+                if not (value or "").strip()
+            ]
+            if missing:
+                raise UserError(
+                    self.env._(
+                        "“%(lead)s” is not ready to book: complete the client card (%(missing)s).",
+                        lead=lead.name,
+                        missing=", ".join(missing),
+                    )
+                )
+
+    def action_d2d_schedule(self, crew_id, start, stop):
+        """Coordinator: book `crew_id` from `start` to `stop` (UTC) for this
+        lead, which goes to the crew (coordination → scheduled)."""
+        self.ensure_one()
+        self._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
+        if self.d2d_stage_code != "coordination" or not self.active:
+            raise UserError(
+                self.env._("“%(lead)s” is not waiting for coordination: it cannot be booked.", lead=self.name)
+            )
+        self._d2d_check_ready()
+        crew = self.env["d2d.crew"].browse(int(crew_id)).exists() if crew_id else None
+        if not crew:
+            raise UserError(self.env._("Choose an existing crew."))
+        try:
+            start, stop = fields.Datetime.to_datetime(start), fields.Datetime.to_datetime(stop)
+        except (TypeError, ValueError):
+            raise UserError(self.env._("The start and the end must be dates with a time.")) from None
+        if not (start and stop):
+            raise UserError(self.env._("The start and the end must be dates with a time."))
+        problem = crew._check_slot(start, stop)
+        if problem:
+            raise UserError(problem)
+        job = self.env["d2d.installation"].sudo().create(
+            {"lead_id": self.id, "crew_id": crew.id, "start": start, "stop": stop}
+        )
+        self.with_context(d2d_move=True).write({"d2d_postponed_until": False})
+        self._d2d_move(
+            "scheduled",
+            ("coordination",),
+            reason=self.env._(
+                "Booked with %(crew)s on %(start)s.", crew=crew.name, start=fields.Datetime.to_string(start)
+            ),
+        )
+        return job.id
+
+    def action_d2d_postpone(self, until, reason=None):
+        """Coordinator: keep the lead but hide it until `until`; it comes back
+        with an activity then."""
+        self._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
+        reason = self._d2d_required_reason(reason)
+        try:
+            until = fields.Datetime.to_datetime(until)
+        except (TypeError, ValueError):
+            until = None
+        if not until or until <= fields.Datetime.now():
+            raise UserError(self.env._("Postpone to a date in the future."))
+        if any(lead.d2d_stage_code != "coordination" or not lead.active for lead in self):
+            raise UserError(self.env._("Only a lead waiting for coordination can be postponed."))
+        self.with_context(d2d_move=True).write({"d2d_postponed_until": until})
+        leads = self.sudo()
+        leads._d2d_close_step_activities()
+        leads._message_log_batch(
+            bodies={
+                lead.id: self.env._(
+                    "%(user)s postponed the lead until %(until)s. Reason: %(reason)s",
+                    user=self.env.user.name,
+                    until=fields.Datetime.to_string(until),
+                    reason=reason,
+                )
+                for lead in self
+            }
+        )
+        return True
+
+    @api.model
+    def _cron_d2d_wake_postponed(self):
+        """Bring back the leads whose postponement is over, with an activity."""
+        leads = self.search([("d2d_postponed_until", "<=", fields.Datetime.now())])
+        if leads:
+            leads.with_context(d2d_move=True).write({"d2d_postponed_until": False})
+            leads._d2d_plan_step_activities("coordination")
+            leads._message_log_batch(
+                bodies=dict.fromkeys(leads.ids, self.env._("The postponement is over: the lead is back."))
+            )
+        return len(leads)
+
+    def _d2d_responsible_scheduled(self):
+        """The leader of the crew of the lead's planned job."""
+        result = {}
+        for lead in self:
+            jobs = lead.d2d_installation_ids.filtered(lambda job: job.state in ("planned", "in_progress"))
+            result[lead.id] = jobs.sorted("start")[:1].crew_id.leader_id
+        return result
+
+    def action_d2d_open_schedule_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Book a crew"),
+            "res_model": "d2d.schedule.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_lead_id": self.id},
+        }
+
+    def action_d2d_open_postpone_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Postpone"),
+            "res_model": "d2d.postpone.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_lead_ids": self.ids},
+        }
+
+    # ------------------------------------------------------------------
+    # DEMO
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _d2d_demo_pipeline(self, review=12, coordination=10, scheduled=6, quality=4, done=4):
+        """Walk some of the demo leads (made by the demo visits) through the
+        workflow with its own moves, so every step has leads to show."""
+        leads = self.sudo().search([("d2d_stage_code", "=", "new")], order="id")
+        total = review + coordination + scheduled + quality + done
+        leads = leads[:total]
+        leads.action_d2d_submit()
+        forward = leads[review:]
+        forward.action_d2d_send_to_coordination()
+        booked = forward[coordination:]
+        for index, lead in enumerate(forward[: coordination // 2] | booked):
+            lead.write({"d2d_passport": f"45{index:02d} 1{index:05d}", "d2d_tariff": "Home 500 Mbit/s"})
+        crews = self.env["d2d.crew"].sudo().search([])
+        slots = crews._find_slots(fields.Datetime.now() + timedelta(hours=2), timedelta(hours=2), count=len(booked))
+        for lead, (start, stop, crew) in zip(booked, slots, strict=False):
+            lead.action_d2d_schedule(crew.id, start, stop)
+        reported = booked.filtered(lambda lead: lead.d2d_stage_code == "scheduled")[scheduled:]
+        reported.d2d_installation_ids._d2d_demo_report()
+        reported[quality:].action_d2d_quality_call(ok=True, note=self.env._("Demo: client happy"))
+        return True

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 D2D_STAGE_CODES = [
     ("new", "New (agent)"),
@@ -21,6 +22,18 @@ class CrmStage(models.Model):
         help="The step of the door-to-door workflow this stage stands for. The workflow finds its stages by "
         "this code only, so stages can be renamed and reordered freely.",
     )
+
+    d2d_time_limit_hours = fields.Integer(
+        string="Time limit (hours)",
+        default=48,
+        help="How long a door-to-door lead may wait at this step before it is escalated to the supervisor, "
+        "then to a manager. 0: no limit.",
+    )
+
+    @api.constrains("d2d_time_limit_hours")
+    def _check_d2d_time_limit(self):
+        if any(stage.d2d_time_limit_hours < 0 for stage in self):
+            raise ValidationError(self.env._("A time limit cannot be negative."))
 
     def init(self):
         # One stage per step of the workflow: the code finds stages by d2d_code.

@@ -38,6 +38,20 @@ class D2dApartment(models.Model):
 
     lead_id = fields.Many2one("crm.lead", string="Current lead", index="btree_not_null", ondelete="set null")
     partner_id = fields.Many2one("res.partner", string="Client", index="btree_not_null", ondelete="set null")
+    lead_ids = fields.One2many("crm.lead", "d2d_apartment_id", string="Leads")
+    # Potential clients: apartments to knock again, in the archive or handed back to an agent.
+    archive_date = fields.Datetime(
+        readonly=True, index="btree_not_null", help="When the apartment's lead was lost and the apartment archived."
+    )
+    archive_reason = fields.Char(readonly=True)
+    rework_agent_id = fields.Many2one(
+        "res.users",
+        string="Knock again",
+        readonly=True,
+        index="btree_not_null",
+        help="Agent the supervisor handed this apartment to, as new work.",
+    )
+    rework_date = fields.Datetime(string="Handed back on", readonly=True)
 
     _sql_constraints = [
         ("number_uniq", "unique(house_id, number)", "This house already has an apartment with this number."),
@@ -68,7 +82,22 @@ class D2dApartment(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_new_numbers(vals_list)
-        return super().create(vals_list)
+        # A layout creates thousands of apartments with the same keys: let
+        # _add_missing_default_values ask default_get once per set of keys
+        # instead of once per apartment (its costliest step here).
+        memo_env = self.with_context(d2d_defaults_memo={})
+        return super(D2dApartment, memo_env).create(vals_list).with_env(self.env)
+
+    @api.model
+    def _add_missing_default_values(self, values):
+        memo = self.env.context.get("d2d_defaults_memo")
+        if memo is None:
+            return super()._add_missing_default_values(values)
+        key = frozenset(values)
+        if key not in memo:
+            filled = super()._add_missing_default_values(dict.fromkeys(values))
+            memo[key] = {name: value for name, value in filled.items() if name not in values}
+        return {**memo[key], **values}
 
     def write(self, vals):
         if not self.env.su and not self.env.user.has_group("door_to_door_crm.group_d2d_supervisor"):

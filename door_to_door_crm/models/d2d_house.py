@@ -181,10 +181,51 @@ class D2dHouse(models.Model):
         return houses
 
     def write(self, vals):
+        previous_agents = {house: house.agent_id for house in self} if "agent_id" in vals else {}
         result = super().write(vals)
         if UNIFORM_LAYOUT_FIELDS & set(vals):
             self.filtered(lambda h: h.layout_type == "uniform")._apply_uniform_layout()
+        if previous_agents:
+            self._hand_over_open_work(previous_agents)
         return result
+
+    # ------------------------------------------------------------------
+    # ASSIGNMENT
+    # ------------------------------------------------------------------
+
+    def _hand_over_open_work(self, previous_agents):
+        """A house given to another agent takes its open work along: the
+        apartments handed back to the former agent to knock again, and the
+        leads still at the step "new". Says on the house what moved."""
+        moved = self.filtered(lambda house: house.agent_id and previous_agents[house] != house.agent_id)
+        if not moved:
+            return
+        old_agents = self.env["res.users"].union(*(previous_agents[house] for house in moved))
+        Apartment = self.env["d2d.apartment"].sudo()
+        Lead = self.env["crm.lead"].sudo()
+        apartments = Apartment.search([("house_id", "in", moved.ids), ("rework_agent_id", "in", old_agents.ids)])
+        leads = Lead.search(
+            [("d2d_house_id", "in", moved.ids), ("d2d_stage_code", "=", "new"), ("user_id", "in", old_agents.ids)]
+        )
+        bodies = {}
+        for agent, houses in moved.grouped("agent_id").items():
+            house_apartments = apartments.filtered(lambda apartment, houses=houses: apartment.house_id in houses)
+            house_leads = leads.filtered(lambda lead, houses=houses: lead.d2d_house_id in houses)
+            house_apartments.write({"rework_agent_id": agent.id})
+            if house_leads:
+                house_leads.with_context(d2d_move=True).write({"user_id": agent.id})
+                house_leads._d2d_close_step_activities()
+                house_leads._d2d_plan_step_activities("new")
+            for house in houses:
+                bodies[house.id] = self.env._(
+                    "House handed from %(old)s to %(new)s with %(apartments)s apartments to knock again "
+                    "and %(leads)s new leads.",
+                    old=previous_agents[house].name or self.env._("nobody"),
+                    new=agent.name,
+                    apartments=len(house_apartments.filtered(lambda a, house=house: a.house_id == house)),
+                    leads=len(house_leads.filtered(lambda lead, house=house: lead.d2d_house_id == house)),
+                )
+        self.sudo()._message_log_batch(bodies=bodies)
 
     # ------------------------------------------------------------------
     # LAYOUT

@@ -3,3 +3,12 @@ from . import test_visit
 from . import test_access
 from . import test_rpc
 from . import test_demo
+from . import test_i18n
+from . import test_lifecycle
+from . import test_lead_access
+from . import test_escalation
+from . import test_territory_split
+from . import test_rework
+from . import test_installation
+from . import test_agent_sync
+from . import test_agent_app_browser

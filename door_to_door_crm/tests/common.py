@@ -89,3 +89,59 @@ class D2dCommon(TransactionCase):
             model: self.env[model].sudo().with_context(active_test=False).search_count([])
             for model in ("d2d.house", "d2d.entrance", "d2d.apartment", "d2d.visit", "crm.lead")
         }
+
+
+class D2dLeadCommon(D2dCommon):
+    """D2dCommon plus helpers to open leads by knocking and to walk them
+    through the workflow as each role does."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].sudo().set_param("door_to_door_crm.default_coordinator_id", cls.coordinator.id)
+        cls.env["ir.config_parameter"].sudo().set_param("door_to_door_crm.default_callcenter_id", cls.callcenter.id)
+        cls.env.ref("door_to_door_crm.crm_team_d2d").user_id = cls.manager
+        cls.lost_reason = cls.env["crm.lost.reason"].create({"name": "Moved away"})
+
+    _apartment_counter = 0
+
+    def knock_lead(self, house=None, agent=None, phone="+79161234567", name="Olga"):
+        """A lead opened the way agents open them: a visit with result lead."""
+        house = house or self.house_a
+        agent = agent or (self.agent if house == self.house_a else self.agent_b)
+        D2dLeadCommon._apartment_counter += 1
+        apartment = house.apartment_ids[D2dLeadCommon._apartment_counter % len(house.apartment_ids)]
+        while apartment.lead_id:
+            D2dLeadCommon._apartment_counter += 1
+            apartment = house.apartment_ids[D2dLeadCommon._apartment_counter % len(house.apartment_ids)]
+        visit = self.visit(apartment, "lead", user=agent, phone=phone, contact_name=name)
+        return self.env["crm.lead"].browse(visit.lead_id.id)
+
+    def walk(self, lead, target):
+        """Move `lead` with the legitimate role of each step up to `target`.
+        The installation step is done by the workflow core as superuser."""
+        path = ["new", "review", "coordination", "scheduled", "quality", "done"]
+        while lead.d2d_stage_code != target:
+            code = lead.d2d_stage_code
+            if code == "new":
+                lead.with_user(lead.user_id).action_d2d_submit()
+            elif code == "review":
+                lead.with_user(self.supervisor_of(lead)).action_d2d_send_to_coordination()
+            elif code == "coordination":
+                lead.sudo()._d2d_move("scheduled", ("coordination",))
+            elif code == "scheduled":
+                lead.sudo()._d2d_move("quality", ("scheduled",))
+            elif code == "quality":
+                lead.with_user(self.callcenter).action_d2d_quality_call(ok=True)
+            self.assertLess(path.index(code), path.index(lead.d2d_stage_code))
+        return lead
+
+    def supervisor_of(self, lead):
+        return lead.d2d_territory_id.supervisor_id
+
+    def step_activities(self, lead):
+        activity_type = self.env.ref("door_to_door_crm.mail_activity_type_d2d_step")
+        return lead.activity_ids.filtered(lambda act: act.activity_type_id == activity_type)
+
+    def messages(self, lead):
+        return lead.message_ids.mapped("body")

@@ -16,3 +16,18 @@ class TestDemoGenerator(D2dCommon):
         self.assertEqual(len(leads.lead_id), len(leads.apartment_id))
         again = self.env["d2d.visit"]._d2d_generate_demo_visits(days=3, visits_per_agent_day=10, seed=1)
         self.assertEqual(again, visits, "same seed, same uuids: the replay creates nothing")
+
+
+@tagged("post_install", "-at_install")
+class TestDemoPipeline(D2dCommon):
+    def test_demo_pipeline_fills_every_step(self):
+        self.env["d2d.visit"]._d2d_generate_demo_visits(days=30, visits_per_agent_day=30, seed=3)
+        self.env["d2d.crew"].create(
+            {"name": "Demo crew", "leader_id": self.installer.id, "member_ids": [(6, 0, self.installer.ids)]}
+        )
+        self.env["crm.lead"]._d2d_demo_pipeline(review=2, coordination=2, scheduled=2, quality=1, done=1)
+        leads = self.env["crm.lead"].search([("d2d_stage_code", "!=", False)])
+        counts = {code: len(leads.filtered(lambda lead, code=code: lead.d2d_stage_code == code))
+                  for code in ("review", "coordination", "scheduled", "quality", "done")}
+        self.assertEqual(counts, {"review": 2, "coordination": 2, "scheduled": 2, "quality": 1, "done": 1})
+        self.assertTrue(all(lead.d2d_responsible_id for lead in leads if lead.d2d_stage_code != "done"))

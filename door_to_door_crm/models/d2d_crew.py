@@ -1,0 +1,156 @@
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+# Jobs that hold a crew's time.
+BUSY_STATES = ("planned", "in_progress")
+
+
+class D2dCrew(models.Model):
+    """An installer crew: its members, working hours and time off (through
+    its resource), and how many jobs it takes a day."""
+
+    _name = "d2d.crew"
+    _description = "Installer crew"
+    _inherit = ["resource.mixin", "mail.thread"]
+    _order = "name"
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(related="resource_id.active", store=True, readonly=False)
+    color = fields.Integer()
+    leader_id = fields.Many2one("res.users", string="Leader", required=True, tracking=True, index=True)
+    member_ids = fields.Many2many(
+        "res.users",
+        "d2d_crew_member_rel",
+        "crew_id",
+        "user_id",
+        string="Members",
+        domain=lambda self: [("groups_id", "in", self.env.ref("door_to_door_crm.group_d2d_installer").id)],
+    )
+    daily_capacity = fields.Integer(string="Jobs per day", default=4, required=True, tracking=True)
+    installation_ids = fields.One2many("d2d.installation", "crew_id", string="Jobs")
+    leave_ids = fields.One2many("resource.calendar.leaves", related="resource_id.leave_ids", string="Time off")
+
+    @api.constrains("member_ids", "leader_id")
+    def _check_members(self):
+        for crew in self:
+            if not crew.member_ids:
+                raise ValidationError(self.env._("Crew %(crew)s needs at least one member.", crew=crew.name))
+            if crew.leader_id not in crew.member_ids:
+                raise ValidationError(
+                    self.env._("The leader of crew %(crew)s must be one of its members.", crew=crew.name)
+                )
+
+    @api.constrains("daily_capacity")
+    def _check_daily_capacity(self):
+        if any(crew.daily_capacity < 1 for crew in self):
+            raise ValidationError(self.env._("A crew takes at least one job a day."))
+
+    # ------------------------------------------------------------------
+    # AVAILABILITY
+    # ------------------------------------------------------------------
+
+    def _work_intervals(self, start, stop):
+        """{crew: Intervals} of working time between naive UTC `start` and
+        `stop`, less time off, one batch per calendar."""
+        start_utc, stop_utc = pytz.utc.localize(start), pytz.utc.localize(stop)
+        result = {}
+        for calendar, crews in self.grouped("resource_calendar_id").items():
+            intervals = calendar._work_intervals_batch(start_utc, stop_utc, resources=crews.resource_id)
+            for crew in crews:
+                result[crew] = intervals[crew.resource_id.id]
+        return result
+
+    def _busy_jobs(self, start, stop, exclude=None):
+        domain = [
+            ("crew_id", "in", self.ids),
+            ("state", "in", BUSY_STATES),
+            ("start", "<", stop),
+            ("stop", ">", start - timedelta(days=1)),
+        ]
+        if exclude:
+            domain.append(("id", "not in", exclude.ids))
+        return self.env["d2d.installation"].sudo().search_fetch(domain, ["crew_id", "start", "stop"])
+
+    def _local_date(self, moment):
+        tz = pytz.timezone(self.resource_id.tz or "UTC")
+        return pytz.utc.localize(moment).astimezone(tz).date()
+
+    def _find_slots(self, start, duration, count=10, horizon_days=31, step_minutes=30):
+        """The `count` earliest free slots of `duration` (timedelta) from
+        naive UTC `start`, over these crews: inside working hours, outside
+        time off and other jobs, and no more on a day than the crew's
+        remaining capacity.
+        Returns [(start, stop, crew)] sorted by start, then crew."""
+        stop = start + timedelta(days=horizon_days)
+        work = self._work_intervals(start, stop)
+        jobs = self._busy_jobs(start, stop)
+        busy = defaultdict(list)
+        per_day = Counter()
+        for job in jobs:
+            busy[job.crew_id].append((job.start, job.stop))
+            per_day[(job.crew_id, job.crew_id._local_date(job.start))] += 1
+        step = timedelta(minutes=step_minutes)
+        slots = []
+        for crew in self:
+            found = 0
+            crew_busy = sorted(busy[crew])
+            for interval_start, interval_stop, _records in work[crew]:
+                begin = max(interval_start.astimezone(pytz.utc).replace(tzinfo=None), start)
+                end = interval_stop.astimezone(pytz.utc).replace(tzinfo=None)
+                begin = _round_up(begin, step)
+                while begin + duration <= end and found < count:
+                    if per_day[(crew, crew._local_date(begin))] >= crew.daily_capacity:
+                        break  # the rest of this interval is on a full day
+                    clash = next((b for b in crew_busy if b[0] < begin + duration and b[1] > begin), None)
+                    if clash:
+                        begin = _round_up(clash[1], step)
+                        continue
+                    slots.append((begin, begin + duration, crew))
+                    # a day never offers more slots than the crew can still take
+                    per_day[(crew, crew._local_date(begin))] += 1
+                    found += 1
+                    begin += duration
+                if found >= count:
+                    break
+        slots.sort(key=lambda slot: (slot[0], slot[2].id))
+        return slots[:count]
+
+    def _check_slot(self, start, stop, exclude=None):
+        """Explain in plain words why this crew cannot take a job from
+        `start` to `stop` (naive UTC), or return None."""
+        self.ensure_one()
+        if stop <= start:
+            return self.env._("The job must end after it starts.")
+        work = self._work_intervals(start - timedelta(days=1), stop + timedelta(days=1))[self]
+        covered = any(
+            interval_start.astimezone(pytz.utc).replace(tzinfo=None) <= start
+            and interval_stop.astimezone(pytz.utc).replace(tzinfo=None) >= stop
+            for interval_start, interval_stop, _records in work
+        )
+        if not covered:
+            return self.env._(
+                "Crew %(crew)s does not work then (outside its working hours or on time off).", crew=self.name
+            )
+        jobs = self._busy_jobs(start, stop + timedelta(days=1), exclude=exclude)
+        if any(job.start < stop and job.stop > start for job in jobs):
+            return self.env._("Crew %(crew)s already has a job at that time.", crew=self.name)
+        day = self._local_date(start)
+        if sum(1 for job in jobs if self._local_date(job.start) == day) >= self.daily_capacity:
+            return self.env._(
+                "Crew %(crew)s already has %(count)s jobs that day, its daily capacity.",
+                crew=self.name,
+                count=self.daily_capacity,
+            )
+        return None
+
+
+def _round_up(moment, step):
+    """`moment` rounded up to the next multiple of `step` past the hour."""
+    seconds = step.total_seconds()
+    offset = (moment.minute * 60 + moment.second + moment.microsecond / 1e6) % seconds
+    return moment if not offset else moment + timedelta(seconds=seconds - offset)

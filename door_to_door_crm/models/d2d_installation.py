@@ -1,0 +1,249 @@
+import base64
+import binascii
+import io
+import warnings
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+PHOTO_FIELDS = ("photo_passport", "photo_cable_entry", "photo_box")
+PHOTO_MAX_SIDE = 1920
+# Refuse images that decode to more pixels than this (decompression bombs).
+PHOTO_MAX_PIXELS = 40_000_000
+
+
+class D2dInstallation(models.Model):
+    """One installation job of a crew for a lead: the field-service order."""
+
+    _name = "d2d.installation"
+    _description = "Installation job"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "start desc, id desc"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="restrict", readonly=True)
+    crew_id = fields.Many2one("d2d.crew", required=True, index=True, readonly=True, tracking=True)
+    color = fields.Integer(related="crew_id.color")
+    start = fields.Datetime(required=True, index=True, readonly=True, tracking=True)
+    stop = fields.Datetime(required=True, readonly=True)
+    state = fields.Selection(
+        [
+            ("planned", "Planned"),
+            ("in_progress", "On the way / working"),
+            ("done", "Connected"),
+            ("failed", "Not connected"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="planned",
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
+    started_at = fields.Datetime(readonly=True)
+    address = fields.Char(compute="_compute_contact")
+    phone = fields.Char(related="lead_id.phone")
+    contact_name = fields.Char(related="lead_id.contact_name", string="Client")
+    map_url = fields.Char(compute="_compute_contact")
+    result_note = fields.Text(string="Report", readonly=True)
+    port = fields.Char(readonly=True)
+    cable_mark_start = fields.Float(string="Cable mark at the start", readonly=True, digits=(10, 1))
+    cable_mark_end = fields.Float(string="Cable mark at the end", readonly=True, digits=(10, 1))
+    cable_length = fields.Float(compute="_compute_cable_length", store=True, digits=(10, 1), string="Cable (m)")
+    photo_passport = fields.Image(string="Passport", attachment=True)
+    photo_cable_entry = fields.Image(string="Cable entry", attachment=True)
+    photo_box = fields.Image(string="Box after connection", attachment=True)
+
+    @api.depends("lead_id.name", "crew_id.name")
+    def _compute_name(self):
+        for job in self:
+            job.name = f"{job.lead_id.name or ''} — {job.crew_id.name or ''}"
+
+    @api.depends("lead_id.street", "lead_id.street2", "lead_id.city")
+    def _compute_contact(self):
+        for job in self:
+            parts = [job.lead_id.street, job.lead_id.street2, job.lead_id.city]
+            job.address = ", ".join(filter(None, parts))
+            job.map_url = f"https://www.openstreetmap.org/search?query={job.address}" if job.address else False
+
+    @api.depends("cable_mark_start", "cable_mark_end")
+    def _compute_cable_length(self):
+        for job in self:
+            job.cable_length = abs(job.cable_mark_end - job.cable_mark_start)
+
+    @api.constrains("start", "stop")
+    def _check_times(self):
+        if any(job.stop <= job.start for job in self):
+            raise ValidationError(self.env._("A job must end after it starts."))
+
+    # ------------------------------------------------------------------
+    # CRUD: photos are cleaned on their way in
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._process_photo_values(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._process_photo_values(vals)
+        return super().write(vals)
+
+    @api.model
+    def _process_photo_values(self, vals):
+        for name in PHOTO_FIELDS:
+            if vals.get(name):
+                vals[name] = self._process_photo(vals[name])
+
+    @api.model
+    def _process_photo(self, data):
+        """A base64 photo from a phone made safe and small: EXIF orientation
+        applied, at most 1920 px a side, re-encoded as JPEG without EXIF (so
+        without location). Refuses what is not a sound image."""
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError, TypeError) as error:
+            raise UserError(self.env._("The photo could not be read: it is not an uploaded file.")) from error
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image = Image.open(io.BytesIO(raw))
+                if image.width * image.height > PHOTO_MAX_PIXELS:
+                    raise Image.DecompressionBombError(image.width * image.height)
+                # Odoo lets Pillow pad truncated images (LOAD_TRUNCATED_IMAGES):
+                # check the file's own integrity first.
+                image.verify()
+                if image.format == "JPEG" and not raw.rstrip(b"\0").endswith(b"\xff\xd9"):
+                    raise OSError("truncated JPEG")
+                image = Image.open(io.BytesIO(raw))
+                image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise UserError(
+                self.env._("The photo is far too large (%(pixels)s pixels): take it again.", pixels=str(error))
+            ) from error
+        except UnidentifiedImageError as error:
+            raise UserError(self.env._("The file is not a photo: send a JPEG or PNG picture.")) from error
+        except (OSError, SyntaxError, ValueError) as error:
+            raise UserError(self.env._("The photo is damaged and cannot be opened: take it again.")) from error
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+        if image.mode != "RGB":
+            image = image.convert("RGB")
+        out = io.BytesIO()
+        image.save(out, format="JPEG", quality=85, optimize=True)  # no exif= : metadata dropped
+        return base64.b64encode(out.getvalue())
+
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
+
+    def _check_crew_member(self):
+        user = self.env.user
+        if self.env.su or user.has_group("door_to_door_crm.group_d2d_manager"):
+            return
+        foreign = self.filtered(lambda job: user not in job.sudo().crew_id.member_ids)
+        if foreign:
+            raise UserError(self.env._("Job %(job)s belongs to another crew.", job=foreign[0].name))
+
+    def action_start(self):
+        """The crew sets off: the office sees who is on the way."""
+        self._check_crew_member()
+        not_planned = self.filtered(lambda job: job.state != "planned")
+        if not_planned:
+            raise UserError(self.env._("Job %(job)s is not waiting to start.", job=not_planned[0].name))
+        self.sudo().write({"state": "in_progress", "started_at": fields.Datetime.now()})
+        return True
+
+    def action_d2d_report(self, result, port=None, cable_mark_start=None, cable_mark_end=None, reason=None):
+        """The crew's report. `connected` needs the port, both cable marks
+        and the three photos, and sends the lead to the quality call; `not
+        connected` needs a reason and sends the lead back to coordination."""
+        self.ensure_one()
+        self._check_crew_member()
+        if self.state not in ("planned", "in_progress"):
+            raise UserError(self.env._("Job %(job)s is already closed.", job=self.name))
+        if result == "connected":
+            values = self._connected_values(port, cable_mark_start, cable_mark_end)
+            job = self.sudo()
+            job.write(values)
+            job.lead_id._d2d_move("quality", ("scheduled",))
+        elif result == "not_connected":
+            reason = (reason or "").strip()
+            if not reason:
+                raise UserError(self.env._("Say why the client could not be connected."))
+            job = self.sudo()
+            job.write({"state": "failed", "result_note": reason})
+            job.lead_id._d2d_move("coordination", ("scheduled",), reason=reason)
+        else:
+            raise UserError(
+                self.env._("“%(result)s” is not a job result: use connected or not_connected.", result=result)
+            )
+        return True
+
+    def _connected_values(self, port, cable_mark_start, cable_mark_end):
+        port = (port or "").strip() if isinstance(port, str) else port
+        if not port:
+            raise UserError(self.env._("A connection needs the port the client is plugged into."))
+        marks = []
+        for label, mark in (
+            (self.env._("at the start"), cable_mark_start),
+            (self.env._("at the end"), cable_mark_end),
+        ):
+            try:
+                value = float(mark)
+            except (TypeError, ValueError):
+                raise UserError(
+                    self.env._("The cable mark %(where)s must be a number of metres.", where=label)
+                ) from None
+            if value < 0 or value != value:  # value != value: NaN
+                raise UserError(self.env._("The cable mark %(where)s cannot be negative.", where=label))
+            marks.append(value)
+        labels = {
+            "photo_passport": self.env._("the client's passport"),
+            "photo_cable_entry": self.env._("the cable entry into the apartment"),
+            "photo_box": self.env._("the box after connection"),
+        }
+        missing = [labels[name] for name in PHOTO_FIELDS if not self[name]]
+        if missing:
+            raise UserError(
+                self.env._("A connection needs the photos of %(photos)s.", photos=", ".join(missing))
+            )
+        return {
+            "state": "done",
+            "port": str(port),
+            "cable_mark_start": marks[0],
+            "cable_mark_end": marks[1],
+        }
+
+    def action_cancel(self, reason=None):
+        """Coordinator: cancel a job; the lead goes back to coordination."""
+        self.env["crm.lead"]._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Say why the job is cancelled."))
+        open_jobs = self.filtered(lambda job: job.state in ("planned", "in_progress"))
+        if open_jobs != self:
+            raise UserError(self.env._("Only a planned job can be cancelled."))
+        self.write({"state": "cancelled", "result_note": reason})
+        self.lead_id.filtered(lambda lead: lead.d2d_stage_code == "scheduled")._d2d_move(
+            "coordination", ("scheduled",), reason=reason
+        )
+        return True
+
+    # ------------------------------------------------------------------
+    # DEMO
+    # ------------------------------------------------------------------
+
+    def _d2d_demo_report(self):
+        """Report these demo jobs connected, with generated photos."""
+        for index, job in enumerate(self):
+            photos = {}
+            for name, colour in zip(PHOTO_FIELDS, ("lightblue", "orange", "grey"), strict=True):
+                out = io.BytesIO()
+                Image.new("RGB", (800, 600), colour).save(out, format="JPEG")
+                photos[name] = base64.b64encode(out.getvalue())
+            job.write(photos)
+            job.action_d2d_report("connected", port=f"A-{index + 1}", cable_mark_start=150.0, cable_mark_end=132.5)

@@ -1,0 +1,52 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class D2dScheduleWizard(models.TransientModel):
+    """Proposes the next free slots of one crew or of every crew, and books
+    the chosen one in a click."""
+
+    _name = "d2d.schedule.wizard"
+    _description = "Book an installer crew"
+
+    lead_id = fields.Many2one("crm.lead", required=True)
+    crew_id = fields.Many2one("d2d.crew", string="Crew", help="Empty: every crew.")
+    duration = fields.Float(string="Duration (hours)", default=2.0, required=True)
+    date_from = fields.Datetime(string="From", default=fields.Datetime.now, required=True)
+    slot_ids = fields.One2many("d2d.schedule.slot", "wizard_id", string="Free slots")
+
+    @api.onchange("crew_id", "duration", "date_from")
+    def _onchange_propose(self):
+        self.slot_ids = [fields.Command.clear()] + [fields.Command.create(vals) for vals in self._proposals()]
+
+    def _proposals(self):
+        if self.duration <= 0:
+            raise UserError(self.env._("A job lasts more than zero hours."))
+        crews = self.crew_id or self.env["d2d.crew"].search([])
+        slots = crews._find_slots(self.date_from or fields.Datetime.now(), timedelta(hours=self.duration))
+        return [{"crew_id": crew.id, "start": start, "stop": stop} for start, stop, crew in slots]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        for wizard in wizards.filtered(lambda w: not w.slot_ids):
+            wizard.slot_ids = [fields.Command.create(vals) for vals in wizard._proposals()]
+        return wizards
+
+
+class D2dScheduleSlot(models.TransientModel):
+    _name = "d2d.schedule.slot"
+    _description = "Free slot of a crew"
+    _order = "start, crew_id"
+
+    wizard_id = fields.Many2one("d2d.schedule.wizard", required=True, ondelete="cascade")
+    crew_id = fields.Many2one("d2d.crew", required=True)
+    start = fields.Datetime(required=True)
+    stop = fields.Datetime(required=True)
+
+    def action_book(self):
+        self.ensure_one()
+        self.wizard_id.lead_id.action_d2d_schedule(self.crew_id.id, self.start, self.stop)
+        return {"type": "ir.actions.act_window_close"}
