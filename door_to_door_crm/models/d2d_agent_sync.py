@@ -1,4 +1,8 @@
+import contextlib
+import logging
 from datetime import datetime, timedelta, timezone
+
+import psycopg2.errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -10,6 +14,33 @@ MAX_EVENTS = 500
 MAX_TEXT = 2000
 EVENT_TYPES = ("visit", "note")
 LEAD_CHANGES_MARGIN = timedelta(minutes=10)
+VISIT_UUID_CONSTRAINT = "d2d_visit_uuid_uniq"
+
+
+def is_uuid_conflict(error):
+    """The unique violation of a visit uuid recorded by a concurrent request."""
+    return isinstance(error, psycopg2.errors.UniqueViolation) and error.diag.constraint_name == VISIT_UUID_CONSTRAINT
+
+
+class _UuidConflictFilter(logging.Filter):
+    """Drops the "bad query" error that odoo.sql_db logs for an expected uuid
+    conflict, and only that one (unlike mute_logger, which would hide every
+    SQL error of every thread meanwhile)."""
+
+    def filter(self, record):
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not any(is_uuid_conflict(arg) for arg in args)
+
+
+@contextlib.contextmanager
+def quiet_uuid_conflicts():
+    sql_logger = logging.getLogger("odoo.sql_db")
+    log_filter = _UuidConflictFilter()
+    sql_logger.addFilter(log_filter)
+    try:
+        yield
+    finally:
+        sql_logger.removeFilter(log_filter)
 
 
 class D2dAgentSync(models.AbstractModel):
@@ -200,7 +231,9 @@ class D2dAgentSync(models.AbstractModel):
         if not isinstance(value, str):
             raise ValidationError(self.env._("A text field of the event is not text."))
         if len(value) > MAX_TEXT:
-            raise ValidationError(self.env._("A text of the event is too long (%(max)s characters at most).", max=MAX_TEXT))
+            raise ValidationError(
+                self.env._("A text of the event is too long (%(max)s characters at most).", max=MAX_TEXT)
+            )
         return value.strip()
 
     def _device_time(self, value):
@@ -238,24 +271,37 @@ class D2dAgentSync(models.AbstractModel):
     def _create_visits(self, visits, rejected):
         """All valid visits in one create (replays come back as they were);
         should the batch fail after all, each event alone in a savepoint so
-        that one bad event never sinks the others."""
+        that one bad event never sinks the others.
+
+        A uuid sent in two concurrent requests: the second INSERT waits on the
+        unique index until the first transaction commits, then fails with a
+        unique violation (its snapshot cannot see the committed row). That
+        visit is recorded, once: the event is accepted. The savepoint that
+        failed is rolled back and the ORM cache cleared with it."""
         if not visits:
             return []
         Visit = self.env["d2d.visit"]
         try:
-            with self.env.cr.savepoint():
+            with self.env.cr.savepoint(), quiet_uuid_conflicts():
                 Visit.create(list(visits.values()))
             return list(visits)
         except (UserError, ValidationError):
             pass
+        except psycopg2.errors.UniqueViolation as error:
+            if not is_uuid_conflict(error):
+                raise
         accepted = []
         for uuid, vals in visits.items():
             try:
-                with self.env.cr.savepoint():
+                with self.env.cr.savepoint(), quiet_uuid_conflicts():
                     Visit.create([vals])
                 accepted.append(uuid)
             except (UserError, ValidationError) as error:
                 rejected[uuid] = str(error.args[0])
+            except psycopg2.errors.UniqueViolation as error:
+                if not is_uuid_conflict(error):
+                    raise
+                accepted.append(uuid)  # committed meanwhile by a concurrent request
         return accepted
 
     def _write_notes(self, notes, rejected):
@@ -320,7 +366,9 @@ class D2dAgentSync(models.AbstractModel):
 
     @api.model
     def _app_results(self):
-        return [[code, label] for code, label in self.env["d2d.visit"]._fields["result"]._description_selection(self.env)]
+        return [
+            [code, label] for code, label in self.env["d2d.visit"]._fields["result"]._description_selection(self.env)
+        ]
 
     @api.model
     def _app_strings(self):

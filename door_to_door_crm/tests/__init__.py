@@ -11,4 +11,5 @@ from . import test_territory_split
 from . import test_rework
 from . import test_installation
 from . import test_agent_sync
+from . import test_agent_sync_concurrency
 from . import test_agent_app_browser

@@ -1,0 +1,139 @@
+import threading
+import uuid
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from .test_agent_sync import ms
+
+# Generous bounds for one thread to reach a point: a stuck test fails instead of hanging.
+WAIT = 60
+
+
+@tagged("post_install", "-at_install")
+class TestAgentSyncConcurrency(TransactionCase):
+    """The same event sent in two requests at the same moment (a tablet that
+    retries while its first request is still running, or two workers): two
+    real transactions on the registry, on committed data that the test
+    deletes afterwards. One visit is recorded and both requests answer the
+    uuid accepted."""
+
+    def setUp(self):
+        super().setUp()
+        tag = uuid.uuid4().hex[:8]
+        self.tag = tag
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            agent = new_test_user(
+                env, f"d2d_concurrent_{tag}", groups="door_to_door_crm.group_d2d_agent", name=f"Agent {tag}"
+            )
+            territory = env["d2d.territory"].create(
+                {"name": f"Concurrency {tag}", "code": f"C{tag}", "agent_ids": [(6, 0, agent.ids)]}
+            )
+            house = env["d2d.house"].create(
+                {
+                    "street": f"Concurrency St {tag}",
+                    "house_number": "1",
+                    "territory_id": territory.id,
+                    "entrance_count": 1,
+                    "floor_count": 2,
+                    "apartments_per_floor": 2,
+                }
+            )
+            self.agent_id, self.territory_id, self.house_id = agent.id, territory.id, house.id
+            self.apartment_ids = house.apartment_ids.sorted("number").ids
+        self.addCleanup(self.delete_committed_data)
+
+    def delete_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"active_test": False, "tracking_disable": True})
+            env["d2d.visit"].search([("apartment_id", "in", self.apartment_ids)]).unlink()
+            env["d2d.house"].browse(self.house_id).unlink()
+            env["d2d.territory"].browse(self.territory_id).unlink()
+            user = env["res.users"].browse(self.agent_id)
+            partner = user.partner_id
+            user.unlink()
+            partner.unlink()
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT count(*) FROM d2d_house WHERE street = %s", [f"Concurrency St {self.tag}"])
+            self.assertEqual(cr.fetchone()[0], 0, "the test leaves the database as it found it")
+
+    def event(self, apartment_id, event_uuid, result="closed"):
+        return {
+            "type": "visit",
+            "uuid": event_uuid,
+            "apartment_id": apartment_id,
+            "result": result,
+            "time": ms(fields.Datetime.now() - timedelta(minutes=5)),
+        }
+
+    def backend_waits_on_lock(self, pid):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+            row = cr.fetchone()
+            return bool(row) and row[0] == "Lock"
+
+    def test_same_uuid_in_two_concurrent_requests(self):
+        shared = f"concurrent-{self.tag}"
+        other = f"concurrent-other-{self.tag}"
+        first_batch = [self.event(self.apartment_ids[0], shared)]
+        second_batch = [self.event(self.apartment_ids[0], shared), self.event(self.apartment_ids[1], other, "refusal")]
+        answers, errors, pids = {}, {}, {}
+        first_inserted, release_first = threading.Event(), threading.Event()
+
+        def request(name, events, hold=False):
+            try:
+                with self.registry.cursor() as cr:
+                    cr.execute("SELECT pg_backend_pid()")
+                    pids[name] = cr.fetchone()[0]
+                    env = api.Environment(cr, self.agent_id, {})
+                    answers[name] = env["d2d.agent.sync"]._sync(
+                        {"uid": self.agent_id, "device_id": f"tablet-{name}", "events": events}
+                    )
+                    if hold:  # the first request has inserted its row and not committed yet
+                        first_inserted.set()
+                        release_first.wait(WAIT)
+                # leaving the block commits
+            except Exception as error:  # noqa: BLE001 -- reported by the main thread
+                errors[name] = error
+                first_inserted.set()
+
+        first = threading.Thread(target=request, args=("first", first_batch, True))
+        second = threading.Thread(target=request, args=("second", second_batch))
+        first.start()
+        try:
+            self.assertTrue(first_inserted.wait(WAIT), "the first request inserted its visit")
+            self.assertFalse(errors, errors)
+            second.start()
+            blocked = False
+            for _i in range(WAIT * 20):
+                if "second" in pids and self.backend_waits_on_lock(pids["second"]):
+                    blocked = True
+                    break
+                if not second.is_alive():
+                    break
+                threading.Event().wait(0.05)
+            self.assertTrue(blocked, "the second request waits on the uuid index while the first is not committed")
+        finally:
+            release_first.set()
+            first.join(WAIT)
+            if second.is_alive() or second.ident:
+                second.join(WAIT)
+        self.assertFalse(first.is_alive() or second.is_alive(), "both requests ended")
+        self.assertFalse(errors, f"a request failed: {errors!r}")
+        self.assertEqual(answers["first"]["accepted"], [shared])
+        self.assertEqual(sorted(answers["second"]["accepted"]), sorted([shared, other]))
+        self.assertEqual(answers["second"]["rejected"], [])
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT uuid, device_id FROM d2d_visit WHERE uuid IN %s ORDER BY uuid", [(shared, other)])
+            rows = cr.fetchall()
+            self.assertEqual(
+                rows,
+                sorted([(shared, "tablet-first"), (other, "tablet-second")]),
+                "one visit per uuid: the first request's, and the second request's other event",
+            )
+            cr.execute(
+                "SELECT status FROM d2d_apartment WHERE id IN %s ORDER BY number", [tuple(self.apartment_ids[:2])]
+            )
+            self.assertEqual([row[0] for row in cr.fetchall()], ["closed", "refusal"])
