@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from .crm_lead import DEFAULT_HIDE_CLOSED_AFTER_DAYS
 
@@ -27,7 +28,13 @@ class ResConfigSettings(models.TransientModel):
         help="Gets the activity of every lead that waits for its quality call.",
     )
 
+    @api.constrains("d2d_hide_closed_after_days")
+    def _check_d2d_hide_closed_after_days(self):
+        if any(settings.d2d_hide_closed_after_days < 0 for settings in self):
+            raise ValidationError(self.env._("The number of days after which closed leads are hidden cannot be negative."))
+
     def set_values(self):
-        super().set_values()
+        result = super().set_values()
         # The agents' and installers' record rules read the flag: refresh it now.
         self.env["crm.lead"]._cron_d2d_hide_closed_leads()
+        return result
