@@ -18,6 +18,10 @@ STEP_GROUPS = {
     "quality": "door_to_door_crm.group_d2d_callcenter",
 }
 MANAGER_GROUP = "door_to_door_crm.group_d2d_manager"
+# The mark of the workflow's own writes (see `_d2d_as_move`). An object and
+# not a flag: a context that comes over RPC or from the web client holds only
+# plain values, so it can never carry this one.
+D2D_MOVE = object()
 # Days after which a closed (won or lost) lead leaves the agents' and installers' sight.
 DEFAULT_HIDE_CLOSED_AFTER_DAYS = 30
 
@@ -117,7 +121,10 @@ class CrmLead(models.Model):
 
     @api.model
     def _d2d_move_owned_fields(self):
-        """Fields that only the workflow moves change (and managers)."""
+        """Fields that only the workflow moves change (and managers): the
+        stage and what the moves keep with it, and the stored values derived
+        from them, which the ORM would otherwise let a write overwrite (a
+        related or computed column is not read-only to `write()`)."""
         return {
             "stage_id",
             "active",
@@ -125,10 +132,27 @@ class CrmLead(models.Model):
             "d2d_responsible_id",
             "d2d_escalation_level",
             "d2d_postponed_until",
+            "d2d_stage_code",
+            "d2d_house_id",
+            "d2d_territory_id",
+            "d2d_deadline",
+            "d2d_hidden",
+            "d2d_installation_date",
+            "date_last_stage_update",
+            "date_closed",
         }
 
+    def _d2d_as_move(self):
+        """These leads in an environment whose writes pass the guard of
+        `write()`: for the workflow's own moves, after their checks."""
+        return self.with_context(d2d_move=D2D_MOVE)
+
     def _d2d_may_bypass_moves(self):
-        return self.env.su or self.env.context.get("d2d_move") or self.env.user.has_group(MANAGER_GROUP)
+        return (
+            self.env.su
+            or self.env.context.get("d2d_move") is D2D_MOVE
+            or self.env.user.has_group(MANAGER_GROUP)
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -139,12 +163,30 @@ class CrmLead(models.Model):
                 raise UserError(
                     self.env._("A door-to-door lead starts at the step “%(stage)s”.", stage=new_stage.name)
                 )
+            if any(vals.get("d2d_apartment_id") for vals in vals_list):
+                raise UserError(
+                    self.env._("A door-to-door lead is opened by a visit with the result “lead”, not by hand.")
+                )
         leads = super().create(vals_list)
         # Never stuck: a lead is born with its responsible user and activity.
         open_leads = leads.filtered(lambda lead: lead.d2d_stage_code in OPEN_STEPS).sudo()
         for code in set(open_leads.mapped("d2d_stage_code")):
             open_leads.filtered(lambda lead, code=code: lead.d2d_stage_code == code)._d2d_plan_step_activities(code)
         return leads
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_d2d_workflow(self):
+        if self._d2d_may_bypass_moves():
+            return
+        d2d_leads = self.filtered(lambda lead: lead.d2d_stage_code or lead.d2d_apartment_id)
+        if d2d_leads:
+            raise UserError(
+                self.env._(
+                    "“%(lead)s” follows the door-to-door workflow: mark it lost instead; "
+                    "only a door-to-door manager deletes such leads.",
+                    lead=d2d_leads[0].name,
+                )
+            )
 
     def write(self, vals):
         if not self._d2d_may_bypass_moves():
@@ -206,10 +248,17 @@ class CrmLead(models.Model):
         if not d2d_leads:
             return super().action_set_lost(**additional_values)
         d2d_leads._d2d_check_lost_allowed()
-        result = super(CrmLead, self.with_context(d2d_move=True)).action_set_lost(**additional_values)
-        d2d_leads.sudo()._d2d_archive_apartments()
-        d2d_leads.sudo()._d2d_close_step_activities()
-        d2d_leads.sudo().with_context(d2d_move=True).write({"d2d_responsible_id": False})
+        if not additional_values.get("lost_reason_id"):
+            raise UserError(self.env._("Choose a lost reason: the archive is worked again by reason."))
+        result = super(CrmLead, self._d2d_as_move()).action_set_lost(**additional_values)
+        # The bookkeeping runs as superuser, in the name of who marked them lost.
+        lost = d2d_leads.sudo()
+        lost._message_log_batch(
+            bodies={lead.id: self._d2d_lost_message(lead.stage_id.name, lead.lost_reason_id.name) for lead in lost}
+        )
+        lost._d2d_archive_apartments()
+        lost._d2d_close_step_activities()
+        lost._d2d_as_move().write({"d2d_responsible_id": False})
         return result
 
     def action_d2d_open_reason_wizard(self):
@@ -275,7 +324,7 @@ class CrmLead(models.Model):
         if not self:
             return
         self._d2d_check_role("door_to_door_crm.group_d2d_supervisor")
-        leads = self.with_context(d2d_move=True)
+        leads = self._d2d_as_move()
         leads.action_unarchive()
         leads.write({"user_id": agent.id})
         self._d2d_move("new", (*OPEN_STEPS, "done"), reason=reason)
@@ -327,7 +376,7 @@ class CrmLead(models.Model):
                 )
             )
         origins = {lead.id: lead.stage_id.name for lead in self}
-        self.with_context(d2d_move=True).write(
+        self._d2d_as_move().write(
             {"stage_id": target.id, "date_last_stage_update": fields.Datetime.now(), "d2d_escalation_level": "0"}
         )
         # The mover may lose sight of the lead with its new step: the
@@ -340,7 +389,7 @@ class CrmLead(models.Model):
         if target_code in OPEN_STEPS:
             leads._d2d_plan_step_activities(target_code)
         else:
-            leads.with_context(d2d_move=True).write({"d2d_responsible_id": False})
+            leads._d2d_as_move().write({"d2d_responsible_id": False})
         return True
 
     # ------------------------------------------------------------------
@@ -414,7 +463,7 @@ class CrmLead(models.Model):
         for lead in self:
             by_user[responsible[lead.id]] |= lead
         for user, leads in by_user.items():
-            leads.with_context(d2d_move=True).write({"d2d_responsible_id": user.id})
+            leads._d2d_as_move().write({"d2d_responsible_id": user.id})
         self._d2d_schedule_activities(
             {lead: responsible[lead.id] for lead in self},
             summary=lambda lead: self.env._("Door-to-door: %(step)s", step=lead.stage_id.name),
@@ -461,7 +510,7 @@ class CrmLead(models.Model):
     def _d2d_escalate(self, level, user_of_lead):
         if not self:
             return
-        self.with_context(d2d_move=True).write({"d2d_escalation_level": level})
+        self._d2d_as_move().write({"d2d_escalation_level": level})
         self._d2d_schedule_activities(
             user_of_lead,
             summary=lambda lead: self.env._("Stuck lead: %(step)s", step=lead.stage_id.name),
@@ -511,6 +560,16 @@ class CrmLead(models.Model):
             user=self.env.user.name,
             origin=origin,
             target=target,
+        )
+        if reason:
+            body += Markup("<br/>%s") % self.env._("Reason: %(reason)s", reason=reason)
+        return body
+
+    def _d2d_lost_message(self, stage, reason):
+        body = Markup("%s") % self.env._(
+            "%(user)s marked the lead lost at the step “%(stage)s”; it goes to the archive.",
+            user=self.env.user.name,
+            stage=stage,
         )
         if reason:
             body += Markup("<br/>%s") % self.env._("Reason: %(reason)s", reason=reason)
@@ -626,7 +685,7 @@ class CrmLead(models.Model):
         job = self.env["d2d.installation"].sudo().create(
             {"lead_id": self.id, "crew_id": crew.id, "start": start, "stop": stop}
         )
-        self.with_context(d2d_move=True).write({"d2d_postponed_until": False})
+        self._d2d_as_move().write({"d2d_postponed_until": False})
         self._d2d_move(
             "scheduled",
             ("coordination",),
@@ -649,7 +708,7 @@ class CrmLead(models.Model):
             raise UserError(self.env._("Postpone to a date in the future."))
         if any(lead.d2d_stage_code != "coordination" or not lead.active for lead in self):
             raise UserError(self.env._("Only a lead waiting for coordination can be postponed."))
-        self.with_context(d2d_move=True).write({"d2d_postponed_until": until})
+        self._d2d_as_move().write({"d2d_postponed_until": until})
         leads = self.sudo()
         leads._d2d_close_step_activities()
         leads._message_log_batch(
@@ -670,7 +729,7 @@ class CrmLead(models.Model):
         """Bring back the leads whose postponement is over, with an activity."""
         leads = self.search([("d2d_postponed_until", "<=", fields.Datetime.now())])
         if leads:
-            leads.with_context(d2d_move=True).write({"d2d_postponed_until": False})
+            leads._d2d_as_move().write({"d2d_postponed_until": False})
             leads._d2d_plan_step_activities("coordination")
             leads._message_log_batch(
                 bodies=dict.fromkeys(leads.ids, self.env._("The postponement is over: the lead is back."))

@@ -213,7 +213,7 @@ class D2dHouse(models.Model):
             house_leads = leads.filtered(lambda lead, houses=houses: lead.d2d_house_id in houses)
             house_apartments.write({"rework_agent_id": agent.id})
             if house_leads:
-                house_leads.with_context(d2d_move=True).write({"user_id": agent.id})
+                house_leads._d2d_as_move().write({"user_id": agent.id})
                 house_leads._d2d_close_step_activities()
                 house_leads._d2d_plan_step_activities("new")
             for house in houses:
