@@ -5,6 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_datetime
 
 from .d2d_visit import SERVICES
 
@@ -24,6 +25,8 @@ MANAGER_GROUP = "door_to_door_crm.group_d2d_manager"
 D2D_MOVE = object()
 # Days after which a closed (won or lost) lead leaves the agents' and installers' sight.
 DEFAULT_HIDE_CLOSED_AFTER_DAYS = 30
+# The client card's fields the office needs before booking a crew (with the phone).
+CARD_FIELDS = ("d2d_passport", "d2d_passport_issued", "d2d_tariff")
 
 
 class CrmLead(models.Model):
@@ -77,16 +80,16 @@ class CrmLead(models.Model):
     # COMPUTES
     # ------------------------------------------------------------------
 
-    @api.depends("date_last_stage_update", "stage_id.d2d_time_limit_hours", "d2d_stage_code", "active")
+    @api.depends(
+        "date_last_stage_update", "stage_id.d2d_time_limit_hours", "d2d_stage_code", "active", "d2d_postponed_until"
+    )
     def _compute_d2d_deadline(self):
         for lead in self:
             limit = lead.stage_id.d2d_time_limit_hours
             open_step = lead.active and lead.d2d_stage_code in OPEN_STEPS
-            lead.d2d_deadline = (
-                lead.date_last_stage_update + timedelta(hours=limit)
-                if open_step and limit and lead.date_last_stage_update
-                else False
-            )
+            # a postponed lead is not late: its time runs again from its date
+            since = max(filter(None, (lead.date_last_stage_update, lead.d2d_postponed_until)), default=False)
+            lead.d2d_deadline = since + timedelta(hours=limit) if open_step and limit and since else False
 
     def _compute_d2d_is_stuck(self):
         now = fields.Datetime.now()
@@ -627,6 +630,17 @@ class CrmLead(models.Model):
     d2d_passport_issued = fields.Char(string="Passport issued by, on")
     d2d_tariff = fields.Char(string="Tariff")
     d2d_equipment = fields.Text(string="Equipment to reserve")
+    d2d_card_complete = fields.Boolean(
+        string="Ready to book",
+        compute="_compute_d2d_card_complete",
+        store=True,
+        help="The client card holds what the office needs to book a crew: phone, passport and tariff.",
+    )
+    d2d_waiting_days = fields.Integer(
+        string="Days at this step",
+        compute="_compute_d2d_waiting_days",
+        help="Days since the lead reached its current step (or came back from a postponement).",
+    )
     d2d_installation_ids = fields.One2many("d2d.installation", "lead_id", string="Installations")
     d2d_installation_date = fields.Datetime(
         string="Installation", compute="_compute_d2d_installation_date", store=True, index="btree_not_null"
@@ -639,18 +653,33 @@ class CrmLead(models.Model):
             planned = lead.d2d_installation_ids.filtered(lambda job: job.state in ("planned", "in_progress"))
             lead.d2d_installation_date = min(planned.mapped("start")) if planned else False
 
+    @api.depends("phone", *CARD_FIELDS)
+    def _compute_d2d_card_complete(self):
+        for lead in self:
+            lead.d2d_card_complete = not lead._d2d_card_missing()
+
+    @api.depends("date_last_stage_update")
+    def _compute_d2d_waiting_days(self):
+        now = fields.Datetime.now()
+        for lead in self:
+            since = lead.date_last_stage_update
+            lead.d2d_waiting_days = (now - since).days if since else 0
+
+    def _d2d_card_missing(self):
+        """Labels of the client card's required fields this lead lacks."""
+        self.ensure_one()
+        labels = {
+            "phone": self.env._("phone"),
+            "d2d_passport": self.env._("passport series and number"),
+            "d2d_passport_issued": self.env._("passport issued by, on"),
+            "d2d_tariff": self.env._("tariff"),
+        }
+        return [label for name, label in labels.items() if not (self[name] or "").strip()]
+
     def _d2d_check_ready(self):
         """The client card the office needs before booking a crew."""
         for lead in self:
-            missing = [
-                label
-                for value, label in (
-                    (lead.phone, self.env._("phone")),
-                    (lead.d2d_passport, self.env._("passport")),
-                    (lead.d2d_tariff, self.env._("tariff")),
-                )
-                if not (value or "").strip()
-            ]
+            missing = lead._d2d_card_missing()
             if missing:
                 raise UserError(
                     self.env._(
@@ -660,40 +689,47 @@ class CrmLead(models.Model):
                     )
                 )
 
+    def _d2d_check_bookable(self):
+        self._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
+        for lead in self:
+            if lead.d2d_stage_code != "coordination" or not lead.active:
+                raise UserError(
+                    self.env._("“%(lead)s” is not waiting for coordination: it cannot be booked.", lead=lead.name)
+                )
+        self._d2d_check_ready()
+
     def action_d2d_schedule(self, crew_id, start, stop):
         """Coordinator: book `crew_id` from `start` to `stop` (UTC) for this
         lead, which goes to the crew (coordination → scheduled)."""
         self.ensure_one()
-        self._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
-        if self.d2d_stage_code != "coordination" or not self.active:
-            raise UserError(
-                self.env._("“%(lead)s” is not waiting for coordination: it cannot be booked.", lead=self.name)
-            )
-        self._d2d_check_ready()
-        crew = self.env["d2d.crew"].browse(int(crew_id)).exists() if crew_id else None
-        if not crew:
-            raise UserError(self.env._("Choose an existing crew."))
-        try:
-            start, stop = fields.Datetime.to_datetime(start), fields.Datetime.to_datetime(stop)
-        except (TypeError, ValueError):
-            raise UserError(self.env._("The start and the end must be dates with a time.")) from None
-        if not (start and stop):
-            raise UserError(self.env._("The start and the end must be dates with a time."))
+        self._d2d_check_bookable()
+        crew = self.env["d2d.crew"]._d2d_bookable_crew(crew_id)
+        start, stop = self.env["d2d.installation"]._d2d_parse_times(start, stop)
         problem = crew._check_slot(start, stop)
         if problem:
             raise UserError(problem)
-        job = self.env["d2d.installation"].sudo().create(
-            {"lead_id": self.id, "crew_id": crew.id, "start": start, "stop": stop}
-        )
+        values = {"lead_id": self.id, "crew_id": crew.id, "start": start, "stop": stop}
+        job = self.env["d2d.installation"].sudo().create(values)
         self._d2d_as_move().write({"d2d_postponed_until": False})
         self._d2d_move(
             "scheduled",
             ("coordination",),
             reason=self.env._(
-                "Booked with %(crew)s on %(start)s.", crew=crew.name, start=fields.Datetime.to_string(start)
+                "Booked with %(crew)s on %(start)s.", crew=crew.name, start=format_datetime(self.env, start)
             ),
         )
         return job.id
+
+    def action_d2d_cancel_installation(self, reason=None):
+        """Coordinator: cancel the planned job of these scheduled leads; they
+        go back to coordination, the cancelled job stays in their history."""
+        self._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
+        reason = self._d2d_required_reason(reason)
+        jobs = self.d2d_installation_ids.filtered(lambda job: job.state in ("planned", "in_progress"))
+        without_job = self - jobs.lead_id
+        if without_job:
+            raise UserError(self.env._("“%(lead)s” has no planned job to cancel.", lead=without_job[0].name))
+        return jobs.action_cancel(reason)
 
     def action_d2d_postpone(self, until, reason=None):
         """Coordinator: keep the lead but hide it until `until`; it comes back
@@ -726,10 +762,12 @@ class CrmLead(models.Model):
 
     @api.model
     def _cron_d2d_wake_postponed(self):
-        """Bring back the leads whose postponement is over, with an activity."""
-        leads = self.search([("d2d_postponed_until", "<=", fields.Datetime.now())])
+        """Bring back the leads whose postponement is over, with an activity;
+        their time at the step runs again from now."""
+        now = fields.Datetime.now()
+        leads = self.search([("d2d_postponed_until", "<=", now)])
         if leads:
-            leads._d2d_as_move().write({"d2d_postponed_until": False})
+            leads._d2d_as_move().write({"d2d_postponed_until": False, "date_last_stage_update": now})
             leads._d2d_plan_step_activities("coordination")
             leads._message_log_batch(
                 bodies=dict.fromkeys(leads.ids, self.env._("The postponement is over: the lead is back."))
@@ -745,15 +783,19 @@ class CrmLead(models.Model):
         return result
 
     def action_d2d_open_schedule_wizard(self):
+        """The booking wizard, once the client card is complete."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Book a crew"),
-            "res_model": "d2d.schedule.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_lead_id": self.id},
-        }
+        self._d2d_check_bookable()
+        return self.env["d2d.schedule.wizard"].create({"lead_id": self.id})._reopen()
+
+    def action_d2d_open_reschedule_wizard(self):
+        """The booking wizard for the lead's planned job: another slot."""
+        self.ensure_one()
+        self._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
+        job = self.d2d_installation_ids.filtered(lambda job: job.state == "planned")[:1]
+        if self.d2d_stage_code != "scheduled" or not job:
+            raise UserError(self.env._("“%(lead)s” has no planned job to move.", lead=self.name))
+        return self.env["d2d.schedule.wizard"].create({"lead_id": self.id, "installation_id": job.id})._reopen()
 
     def action_d2d_open_postpone_wizard(self):
         return {
@@ -764,6 +806,14 @@ class CrmLead(models.Model):
             "target": "new",
             "context": {"default_lead_ids": self.ids},
         }
+
+    def action_d2d_open_calendar(self):
+        """The crews' calendar, on the week of the lead's installation."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("door_to_door_crm.d2d_installation_action")
+        day = self.d2d_installation_date or fields.Datetime.now()
+        action["context"] = {"initial_date": fields.Datetime.to_string(day), "search_default_not_cancelled": 1}
+        return action
 
     # ------------------------------------------------------------------
     # DEMO
@@ -781,7 +831,13 @@ class CrmLead(models.Model):
         forward.action_d2d_send_to_coordination()
         booked = forward[coordination:]
         for index, lead in enumerate(forward[: coordination // 2] | booked):
-            lead.write({"d2d_passport": f"45{index:02d} 1{index:05d}", "d2d_tariff": "Home 500 Mbit/s"})
+            lead.write(
+                {
+                    "d2d_passport": f"45{index:02d} 1{index:05d}",
+                    "d2d_passport_issued": "MVD Moscow, 2015-06-01",
+                    "d2d_tariff": "Home 500 Mbit/s",
+                }
+            )
         crews = self.env["d2d.crew"].sudo().search([])
         slots = crews._find_slots(fields.Datetime.now() + timedelta(hours=2), timedelta(hours=2), count=len(booked))
         for lead, (start, stop, crew) in zip(booked, slots, strict=False):

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 # Jobs that hold a crew's time.
 BUSY_STATES = ("planned", "in_progress")
@@ -21,7 +21,7 @@ class D2dCrew(models.Model):
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(related="resource_id.active", store=True, readonly=False)
-    color = fields.Integer()
+    color = fields.Integer(default=lambda self: self._default_color(), help="The crew's colour on the calendar.")
     leader_id = fields.Many2one("res.users", string="Leader", required=True, tracking=True, index=True)
     member_ids = fields.Many2many(
         "res.users",
@@ -34,6 +34,13 @@ class D2dCrew(models.Model):
     daily_capacity = fields.Integer(string="Jobs per day", default=4, required=True, tracking=True)
     installation_ids = fields.One2many("d2d.installation", "crew_id", string="Jobs")
     leave_ids = fields.One2many("resource.calendar.leaves", related="resource_id.leave_ids", string="Time off")
+
+    @api.model
+    def _default_color(self):
+        """A colour no other crew has yet, while there are some left (Odoo's
+        palette has 11 besides "none")."""
+        used = set(self.with_context(active_test=False).search([]).mapped("color"))
+        return next((color for color in range(1, 12) if color not in used), len(used) % 11 + 1)
 
     @api.constrains("member_ids", "leader_id")
     def _check_members(self):
@@ -65,6 +72,20 @@ class D2dCrew(models.Model):
                 result[crew] = intervals[crew.resource_id.id]
         return result
 
+    @api.model
+    def _d2d_bookable_crew(self, crew_id):
+        """The active crew of `crew_id` (an id from a form or an RPC call), or
+        a UserError in plain words."""
+        try:
+            crew = self.browse(int(crew_id)).exists() if crew_id else self
+        except (TypeError, ValueError):
+            crew = self
+        if not crew:
+            raise UserError(self.env._("Choose an existing crew."))
+        if not crew.active:
+            raise UserError(self.env._("Crew %(crew)s is archived: choose another crew.", crew=crew.name))
+        return crew
+
     def _busy_jobs(self, start, stop, exclude=None):
         domain = [
             ("crew_id", "in", self.ids),
@@ -80,15 +101,15 @@ class D2dCrew(models.Model):
         tz = pytz.timezone(self.resource_id.tz or "UTC")
         return pytz.utc.localize(moment).astimezone(tz).date()
 
-    def _find_slots(self, start, duration, count=10, horizon_days=31, step_minutes=30):
+    def _find_slots(self, start, duration, count=10, horizon_days=31, step_minutes=30, exclude=None):
         """The `count` earliest free slots of `duration` (timedelta) from
         naive UTC `start`, over these crews: inside working hours, outside
-        time off and other jobs, and no more on a day than the crew's
-        remaining capacity.
+        time off and other jobs (but the jobs `exclude`, being moved), and no
+        more on a day than the crew's remaining capacity.
         Returns [(start, stop, crew)] sorted by start, then crew."""
         stop = start + timedelta(days=horizon_days)
         work = self._work_intervals(start, stop)
-        jobs = self._busy_jobs(start, stop)
+        jobs = self._busy_jobs(start, stop, exclude=exclude)
         busy = defaultdict(list)
         per_day = Counter()
         for job in jobs:

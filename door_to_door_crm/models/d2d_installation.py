@@ -1,14 +1,34 @@
 import base64
 import binascii
 import io
+import math
 import warnings
+from urllib.parse import quote_plus
 
+from markupsafe import Markup
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_datetime
 
 PHOTO_FIELDS = ("photo_passport", "photo_cable_entry", "photo_box")
+# Fields that only the job's actions (schedule, start, report, cancel,
+# reschedule) write; the crew writes the photos, nobody writes these by hand.
+WORKFLOW_FIELDS = frozenset(
+    (
+        "lead_id",
+        "crew_id",
+        "start",
+        "stop",
+        "state",
+        "started_at",
+        "result_note",
+        "port",
+        "cable_mark_start",
+        "cable_mark_end",
+    )
+)
 PHOTO_MAX_SIDE = 1920
 # Refuse images that decode to more pixels than this (decompression bombs).
 PHOTO_MAX_PIXELS = 40_000_000
@@ -61,12 +81,27 @@ class D2dInstallation(models.Model):
         for job in self:
             job.name = f"{job.lead_id.name or ''} — {job.crew_id.name or ''}"
 
-    @api.depends("lead_id.street", "lead_id.street2", "lead_id.city")
+    @api.depends(
+        "lead_id.street",
+        "lead_id.street2",
+        "lead_id.city",
+        "lead_id.d2d_house_id.latitude",
+        "lead_id.d2d_house_id.longitude",
+    )
     def _compute_contact(self):
         for job in self:
-            parts = [job.lead_id.street, job.lead_id.street2, job.lead_id.city]
-            job.address = ", ".join(filter(None, parts))
-            job.map_url = f"https://www.openstreetmap.org/search?query={job.address}" if job.address else False
+            lead = job.lead_id
+            job.address = ", ".join(filter(None, [lead.street, lead.street2, lead.city]))
+            house = lead.sudo().d2d_house_id
+            if house.latitude or house.longitude:
+                lat, lon = house.latitude, house.longitude
+                job.map_url = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+            elif job.address:
+                # the building, not the apartment: a map knows streets and houses
+                place = ", ".join(filter(None, [lead.street, lead.city]))
+                job.map_url = f"https://www.openstreetmap.org/search?query={quote_plus(place)}"
+            else:
+                job.map_url = False
 
     @api.depends("cable_mark_start", "cable_mark_end")
     def _compute_cable_length(self):
@@ -82,15 +117,44 @@ class D2dInstallation(models.Model):
     # CRUD: photos are cleaned on their way in
     # ------------------------------------------------------------------
 
+    def _d2d_may_bypass_actions(self):
+        # not a context key: a context comes with every RPC call
+        return self.env.su or self.env.user.has_group("door_to_door_crm.group_d2d_manager")
+
     @api.model_create_multi
     def create(self, vals_list):
+        if not self._d2d_may_bypass_actions():
+            raise UserError(self.env._("A job is booked from its lead, with “Book a crew”."))
         for vals in vals_list:
             self._process_photo_values(vals)
         return super().create(vals_list)
 
     def write(self, vals):
+        owned = WORKFLOW_FIELDS & set(vals)
+        if owned and not self._d2d_may_bypass_actions():
+            labels = ", ".join(sorted(self._fields[name].get_description(self.env)["string"] for name in owned))
+            raise UserError(
+                self.env._(
+                    "%(fields)s of a job change only through its buttons (book, start, report, reschedule, cancel).",
+                    fields=labels,
+                )
+            )
         self._process_photo_values(vals)
         return super().write(vals)
+
+    @api.model
+    def _d2d_parse_times(self, start, stop):
+        """`start` and `stop` (strings or datetimes, UTC) as datetimes, the
+        stop after the start, or a UserError in plain words."""
+        try:
+            start, stop = fields.Datetime.to_datetime(start), fields.Datetime.to_datetime(stop)
+        except (TypeError, ValueError):
+            start = stop = None
+        if not (start and stop):
+            raise UserError(self.env._("The start and the end must be dates with a time."))
+        if stop <= start:
+            raise UserError(self.env._("The job must end after it starts."))
+        return start, stop
 
     @api.model
     def _process_photo_values(self, vals):
@@ -146,7 +210,7 @@ class D2dInstallation(models.Model):
             return
         foreign = self.filtered(lambda job: user not in job.sudo().crew_id.member_ids)
         if foreign:
-            raise UserError(self.env._("Job %(job)s belongs to another crew.", job=foreign[0].name))
+            raise UserError(self.env._("Job %(job)s belongs to another crew.", job=foreign[0].sudo().name))
 
     def action_start(self):
         """The crew sets off: the office sees who is on the way."""
@@ -192,13 +256,21 @@ class D2dInstallation(models.Model):
             (self.env._("at the start"), cable_mark_start),
             (self.env._("at the end"), cable_mark_end),
         ):
+            if isinstance(mark, str):
+                mark = mark.strip().replace(",", ".")  # "12,5" as typed on a Russian keyboard
+            if mark is None or mark is False or mark == "":
+                raise UserError(self.env._("A connection needs the cable mark %(where)s.", where=label))
             try:
+                if isinstance(mark, bool):
+                    raise TypeError(mark)
                 value = float(mark)
             except (TypeError, ValueError):
                 raise UserError(
                     self.env._("The cable mark %(where)s must be a number of metres.", where=label)
                 ) from None
-            if value < 0 or value != value:  # value != value: NaN
+            if not math.isfinite(value):  # "nan", "inf"
+                raise UserError(self.env._("The cable mark %(where)s must be a number of metres.", where=label))
+            if value < 0:
                 raise UserError(self.env._("The cable mark %(where)s cannot be negative.", where=label))
             marks.append(value)
         labels = {
@@ -208,9 +280,7 @@ class D2dInstallation(models.Model):
         }
         missing = [labels[name] for name in PHOTO_FIELDS if not self[name]]
         if missing:
-            raise UserError(
-                self.env._("A connection needs the photos of %(photos)s.", photos=", ".join(missing))
-            )
+            raise UserError(self.env._("A connection needs the photos of %(photos)s.", photos=", ".join(missing)))
         return {
             "state": "done",
             "port": str(port),
@@ -227,11 +297,45 @@ class D2dInstallation(models.Model):
         open_jobs = self.filtered(lambda job: job.state in ("planned", "in_progress"))
         if open_jobs != self:
             raise UserError(self.env._("Only a planned job can be cancelled."))
-        self.write({"state": "cancelled", "result_note": reason})
+        self.sudo().write({"state": "cancelled", "result_note": reason})
         self.lead_id.filtered(lambda lead: lead.d2d_stage_code == "scheduled")._d2d_move(
             "coordination", ("scheduled",), reason=reason
         )
         return True
+
+    def action_d2d_reschedule(self, crew_id, start, stop, reason=None):
+        """Coordinator: move this planned job to another slot, of the same
+        crew or another one. The job is kept, cancelled with a note, beside
+        the new one, so the lead's history shows both; the lead stays
+        scheduled. Returns the new job's id."""
+        self.ensure_one()
+        self.env["crm.lead"]._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
+        if self.state != "planned":
+            raise UserError(self.env._("Job %(job)s is not planned any more: it cannot be moved.", job=self.name))
+        crew = self.env["d2d.crew"]._d2d_bookable_crew(crew_id)
+        start, stop = self._d2d_parse_times(start, stop)
+        problem = crew._check_slot(start, stop, exclude=self)
+        if problem:
+            raise UserError(problem)
+        reason = (reason or "").strip()
+        moved = self.env._(
+            "Moved from %(old)s (%(old_crew)s) to %(new)s (%(new_crew)s).",
+            old=format_datetime(self.env, self.start),
+            old_crew=self.crew_id.name,
+            new=format_datetime(self.env, start),
+            new_crew=crew.name,
+        )
+        old_leader = self.crew_id.leader_id
+        job = self.sudo()
+        job.write({"state": "cancelled", "result_note": "\n".join(filter(None, [moved, reason]))})
+        new_job = job.create({"lead_id": job.lead_id.id, "crew_id": crew.id, "start": start, "stop": stop})
+        lead = job.lead_id
+        lead._message_log_batch(bodies={lead.id: Markup("<br/>").join(filter(None, [moved, reason]))})
+        if crew.leader_id != old_leader:
+            # the new crew's leader takes the step over
+            lead._d2d_close_step_activities()
+            lead._d2d_plan_step_activities("scheduled")
+        return new_job.id
 
     # ------------------------------------------------------------------
     # DEMO

@@ -2,6 +2,7 @@ import base64
 import io
 import xmlrpc.client
 from datetime import datetime, time, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from freezegun import freeze_time
 from PIL import Image
@@ -36,8 +37,17 @@ class D2dInstallationCommon(D2dLeadCommon):
                 "tz": "Europe/Moscow",
                 "attendance_ids": [(5, 0, 0)]
                 + [
-                    (0, 0, {"name": f"{day} {period}", "dayofweek": str(day), "hour_from": start, "hour_to": stop,
-                            "day_period": period})
+                    (
+                        0,
+                        0,
+                        {
+                            "name": f"{day} {period}",
+                            "dayofweek": str(day),
+                            "hour_from": start,
+                            "hour_to": stop,
+                            "day_period": period,
+                        },
+                    )
                     for day in range(5)
                     for period, start, stop in (("morning", 9, 13), ("afternoon", 14, 18))
                 ],
@@ -72,7 +82,9 @@ class D2dInstallationCommon(D2dLeadCommon):
 
     def ready_lead(self):
         lead = self.walk(self.knock_lead(), "coordination")
-        lead.with_user(self.coordinator).write({"d2d_passport": "4510 123456", "d2d_tariff": "Home 500"})
+        lead.with_user(self.coordinator).write(
+            {"d2d_passport": "4510 123456", "d2d_passport_issued": "MVD Moscow, 2015-06-01", "d2d_tariff": "Home 500"}
+        )
         return lead
 
     def book(self, lead, crew, start, stop):
@@ -86,7 +98,9 @@ class D2dInstallationCommon(D2dLeadCommon):
 @tagged("post_install", "-at_install")
 class TestSlots(D2dInstallationCommon):
     def starts(self, crews, start, hours=2, count=10):
-        return [(slot_start, crew) for slot_start, _stop, crew in crews._find_slots(start, timedelta(hours=hours), count)]
+        return [
+            (slot_start, crew) for slot_start, _stop, crew in crews._find_slots(start, timedelta(hours=hours), count)
+        ]
 
     def test_slots_follow_working_hours_in_the_crews_time_zone_and_capacity(self):
         slots = self.starts(self.crew, self.monday, count=4)
@@ -99,8 +113,13 @@ class TestSlots(D2dInstallationCommon):
 
     def test_time_off_and_booked_jobs_are_skipped(self):
         self.env["resource.calendar.leaves"].create(
-            {"name": "Training", "resource_id": self.crew.resource_id.id, "calendar_id": self.calendar.id,
-             "date_from": self.at(0, 0), "date_to": self.at(0, 23)}
+            {
+                "name": "Training",
+                "resource_id": self.crew.resource_id.id,
+                "calendar_id": self.calendar.id,
+                "date_from": self.at(0, 0),
+                "date_to": self.at(0, 23),
+            }
         )
         self.book(self.ready_lead(), self.crew, self.at(1, 6), self.at(1, 8))
         slots = self.starts(self.crew, self.monday, count=2)
@@ -113,8 +132,10 @@ class TestSlots(D2dInstallationCommon):
 
     def test_wizard_proposes_and_books_in_one_click(self):
         lead = self.ready_lead()
-        wizard = self.env["d2d.schedule.wizard"].with_user(self.coordinator).create(
-            {"lead_id": lead.id, "crew_id": self.crew.id, "date_from": self.monday, "duration": 2}
+        wizard = (
+            self.env["d2d.schedule.wizard"]
+            .with_user(self.coordinator)
+            .create({"lead_id": lead.id, "crew_id": self.crew.id, "date_from": self.monday, "duration": 2})
         )
         self.assertEqual(len(wizard.slot_ids), 10)
         wizard.slot_ids[0].action_book()
@@ -140,8 +161,13 @@ class TestScheduling(D2dInstallationCommon):
         self.assertRefusedBooking(lead, self.crew, self.at(0, 9), self.at(0, 8), "end after")
         self.assertRefusedBooking(lead, self.crew, self.at(0, 8), self.at(0, 10), "role", user=self.supervisor)
         self.env["resource.calendar.leaves"].create(
-            {"name": "Sick", "resource_id": self.crew.resource_id.id, "calendar_id": self.calendar.id,
-             "date_from": self.at(1, 0), "date_to": self.at(1, 23)}
+            {
+                "name": "Sick",
+                "resource_id": self.crew.resource_id.id,
+                "calendar_id": self.calendar.id,
+                "date_from": self.at(1, 0),
+                "date_to": self.at(1, 23),
+            }
         )
         self.assertRefusedBooking(lead, self.crew, self.at(1, 6), self.at(1, 8), "does not work then")
         self.book(self.ready_lead(), self.crew, self.at(0, 8), self.at(0, 10))
@@ -149,7 +175,20 @@ class TestScheduling(D2dInstallationCommon):
 
     def test_a_lead_without_its_client_card_is_not_booked(self):
         lead = self.walk(self.knock_lead(), "coordination")
-        self.assertRefusedBooking(lead, self.crew, self.at(0, 6), self.at(0, 8), "passport, tariff")
+        self.assertFalse(lead.d2d_card_complete)
+        self.assertRefusedBooking(
+            lead, self.crew, self.at(0, 6), self.at(0, 8), "passport series and number, passport issued by, on, tariff"
+        )
+        with self.assertRefused(UserError, "complete the client card"):
+            lead.with_user(self.coordinator).action_d2d_open_schedule_wizard()
+        lead.with_user(self.coordinator).write({"d2d_passport": "4510 123456", "d2d_tariff": "Home 500"})
+        self.assertRefusedBooking(lead, self.crew, self.at(0, 6), self.at(0, 8), r"\(passport issued by, on\)")
+        lead.with_user(self.coordinator).write({"d2d_passport_issued": "MVD Moscow, 2015-06-01"})
+        self.assertTrue(lead.d2d_card_complete)
+        action = lead.with_user(self.coordinator).action_d2d_open_schedule_wizard()
+        wizard = self.env["d2d.schedule.wizard"].browse(action["res_id"])
+        self.assertEqual((action["res_model"], wizard.lead_id), ("d2d.schedule.wizard", lead))
+        self.assertTrue(wizard.slot_ids, "the wizard opens with its proposals")
 
     def test_booking_hands_the_lead_to_the_crew_leader(self):
         lead = self.ready_lead()
@@ -235,9 +274,19 @@ class TestReport(D2dInstallationCommon):
         self.assertEqual(self.lead.d2d_installation_ids, self.job | new_job)
 
     def test_report_wizard(self):
-        wizard = self.env["d2d.installation.report.wizard"].with_user(self.installer).create(
-            {"installation_id": self.job.id, "result": "connected", "port": "B-7", "cable_mark_start": 10,
-             "cable_mark_end": 40, **self.photos()}
+        wizard = (
+            self.env["d2d.installation.report.wizard"]
+            .with_user(self.installer)
+            .create(
+                {
+                    "installation_id": self.job.id,
+                    "result": "connected",
+                    "port": "B-7",
+                    "cable_mark_start": 10,
+                    "cable_mark_end": 40,
+                    **self.photos(),
+                }
+            )
         )
         wizard.action_confirm()
         self.assertEqual(self.lead.d2d_stage_code, "quality")
@@ -313,3 +362,221 @@ class TestInstallerRpc(HttpCase, D2dInstallationCommon):
             call("d2d.installation", "action_d2d_report", job_b.ids, "not_connected", reason="not mine")
         call("d2d.installation", "action_d2d_report", job.ids, "not_connected", reason="Nobody home")
         self.assertEqual(job.lead_id.d2d_stage_code, "coordination")
+
+
+@tagged("post_install", "-at_install")
+class TestCoordinatorPlanning(D2dInstallationCommon):
+    """Reschedule, cancel and postpone keep the history; refusals write nothing."""
+
+    def setUp(self):
+        super().setUp()
+        self.lead = self.ready_lead()
+        self.job = self.book(self.lead, self.crew, self.at(0, 6), self.at(0, 8))
+
+    def jobs(self):
+        return self.env["d2d.installation"].search_count([])
+
+    def test_reschedule_to_another_crew_keeps_the_old_job(self):
+        new_id = self.job.with_user(self.coordinator).action_d2d_reschedule(
+            self.crew_b.id, self.at(1, 6), self.at(1, 8), reason="Client at work on Monday"
+        )
+        new_job = self.env["d2d.installation"].browse(new_id)
+        self.assertEqual(self.job.state, "cancelled")
+        self.assertIn("Client at work on Monday", self.job.result_note)
+        self.assertIn("Crew South", self.job.result_note)
+        self.assertEqual((new_job.state, new_job.crew_id, new_job.start), ("planned", self.crew_b, self.at(1, 6)))
+        self.assertEqual(self.lead.d2d_installation_ids, self.job | new_job)
+        self.assertEqual(self.lead.d2d_stage_code, "scheduled")
+        self.assertEqual(self.lead.d2d_installation_date, self.at(1, 6))
+        self.assertEqual(self.lead.d2d_responsible_id, self.installer_b, "the new crew's leader takes over")
+        self.assertEqual(self.step_activities(self.lead).user_id, self.installer_b)
+        self.assertTrue(any("Client at work on Monday" in body for body in self.messages(self.lead)))
+
+    def test_reschedule_within_the_same_crew_may_reuse_its_own_time(self):
+        # an hour later overlaps the job being moved: that is no double booking
+        new_id = self.job.with_user(self.coordinator).action_d2d_reschedule(self.crew.id, self.at(0, 7), self.at(0, 9))
+        self.assertEqual(self.env["d2d.installation"].browse(new_id).start, self.at(0, 7))
+
+    def test_reschedule_refusals_write_nothing(self):
+        other = self.book(self.ready_lead(), self.crew_b, self.at(1, 6), self.at(1, 8))
+        count = self.jobs()
+        for user, args, message in (
+            (self.coordinator, (self.crew_b.id, self.at(1, 7), self.at(1, 9)), "already has a job"),
+            (self.coordinator, (self.crew.id, self.at(5, 8), self.at(5, 10)), "does not work then"),
+            (self.coordinator, (self.crew.id, self.at(1, 8), self.at(1, 7)), "end after"),
+            (self.coordinator, ("not a crew", self.at(1, 6), self.at(1, 8)), "existing crew"),
+            (self.coordinator, (self.crew.id, "tomorrow", self.at(1, 8)), "dates with a time"),
+            (self.installer, (self.crew.id, self.at(1, 6), self.at(1, 8)), "role"),
+        ):
+            with self.assertRefused(UserError, message):
+                self.job.with_user(user).action_d2d_reschedule(*args)
+        self.assertEqual(self.jobs(), count)
+        self.assertEqual(self.job.state, "planned")
+        self.assertEqual(other.state, "planned")
+        self.job.with_user(self.installer).action_start()
+        with self.assertRefused(UserError, "not planned any more"):
+            self.job.with_user(self.coordinator).action_d2d_reschedule(self.crew.id, self.at(1, 6), self.at(1, 8))
+
+    def test_reschedule_wizard_offers_the_jobs_own_slot_and_moves_it(self):
+        action = self.lead.with_user(self.coordinator).action_d2d_open_reschedule_wizard()
+        wizard = self.env["d2d.schedule.wizard"].with_user(self.coordinator).browse(action["res_id"])
+        self.assertEqual(wizard.installation_id, self.job)
+        wizard.write({"crew_id": self.crew.id, "date_from": self.monday, "reason": "Client asked"})
+        self.assertEqual(wizard.action_propose()["res_id"], wizard.id)
+        self.assertEqual(wizard.slot_ids.crew_id, self.crew)
+        self.assertEqual(wizard.slot_ids[0].start, self.at(0, 6), "the job's own slot is free for itself")
+        wizard.slot_ids.filtered(lambda slot: slot.start == self.at(1, 6)).action_book()
+        self.assertEqual(self.job.state, "cancelled")
+        self.assertEqual(self.lead.d2d_installation_date, self.at(1, 6))
+        self.assertEqual(self.lead.d2d_stage_code, "scheduled")
+
+    def test_cancel_from_the_lead_with_a_reason(self):
+        with self.assertRefused(UserError, "reason"):
+            self.lead.with_user(self.coordinator).action_d2d_cancel_installation("  ")
+        with self.assertRefused(UserError, "role"):
+            self.lead.with_user(self.installer).action_d2d_cancel_installation("no")
+        self.assertEqual(self.job.state, "planned")
+        wizard = (
+            self.env["d2d.lead.reason.wizard"]
+            .with_user(self.coordinator)
+            .create({"lead_ids": self.lead.ids, "move": "cancel_installation", "reason": "Client moved the date"})
+        )
+        wizard.action_confirm()
+        self.assertEqual(self.job.state, "cancelled")
+        self.assertEqual(self.job.result_note, "Client moved the date")
+        self.assertEqual(self.lead.d2d_stage_code, "coordination")
+        self.assertFalse(self.lead.d2d_installation_date)
+        with self.assertRefused(UserError, "no planned job"):
+            self.lead.with_user(self.coordinator).action_d2d_cancel_installation("again")
+
+    def test_calendar_opens_on_the_jobs_week(self):
+        action = self.lead.with_user(self.coordinator).action_d2d_open_calendar()
+        self.assertEqual(action["res_model"], "d2d.installation")
+        self.assertEqual(action["context"]["initial_date"], fields.Datetime.to_string(self.at(0, 6)))
+
+
+@tagged("post_install", "-at_install")
+class TestPostponement(D2dInstallationCommon):
+    def test_a_postponed_lead_is_not_escalated_and_comes_back_fresh(self):
+        lead = self.ready_lead()  # coordination allows 48 hours
+        until = fields.Datetime.now() + timedelta(days=5)
+        lead.with_user(self.coordinator).action_d2d_postpone(until, "Client on holiday")
+        self.assertEqual(lead.d2d_deadline, until + timedelta(hours=48))
+        Lead = self.env["crm.lead"]
+        with freeze_time(until - timedelta(days=1)):
+            Lead._cron_d2d_escalate()
+            self.assertEqual(lead.d2d_escalation_level, "0", "hidden on purpose, not stuck")
+        back = until + timedelta(minutes=5)
+        with freeze_time(back):
+            self.assertEqual(Lead._cron_d2d_wake_postponed(), 1)
+            self.assertFalse(lead.d2d_postponed_until)
+            self.assertEqual(lead.date_last_stage_update, back)
+            self.assertEqual(lead.d2d_deadline, back + timedelta(hours=48))
+            self.assertEqual(lead.d2d_waiting_days, 0)
+            self.assertEqual(self.step_activities(lead).user_id, self.coordinator)
+            Lead._cron_d2d_escalate()
+            self.assertEqual(lead.d2d_escalation_level, "0")
+
+    def test_waiting_days_count_from_the_arrival_at_the_step(self):
+        lead = self.ready_lead()
+        with freeze_time(lead.date_last_stage_update + timedelta(days=3, hours=2)):
+            lead.invalidate_recordset(["d2d_waiting_days"])
+            self.assertEqual(lead.d2d_waiting_days, 3)
+
+
+@tagged("post_install", "-at_install")
+class TestJobGuards(D2dInstallationCommon):
+    """A job's workflow fields change only through its actions, for every role
+    but a manager; the crew writes photos of its own jobs."""
+
+    def setUp(self):
+        super().setUp()
+        self.lead = self.ready_lead()
+        self.job = self.book(self.lead, self.crew, self.at(0, 6), self.at(0, 8))
+
+    def test_workflow_fields_are_not_written_by_hand(self):
+        for user, vals in (
+            (self.installer, {"state": "done"}),
+            (self.installer, {"port": "A-1", "cable_mark_start": 5}),
+            (self.coordinator, {"start": self.at(0, 3), "stop": self.at(0, 4)}),
+            (self.coordinator, {"crew_id": self.crew_b.id}),
+        ):
+            with self.assertRefused(UserError, "only through its buttons"):
+                self.job.with_user(user).write(vals)
+        with self.assertRefused(UserError, "Book a crew"):
+            self.env["d2d.installation"].with_user(self.coordinator).create(
+                {"lead_id": self.lead.id, "crew_id": self.crew.id, "start": self.at(2, 6), "stop": self.at(2, 8)}
+            )
+        self.assertEqual((self.job.state, self.job.crew_id, self.job.start), ("planned", self.crew, self.at(0, 6)))
+        self.job.with_user(self.installer).write({"photo_box": image_b64(64, 48)})
+        self.assertTrue(self.job.photo_box)
+
+    def test_a_stop_before_its_start_is_refused(self):
+        with self.assertRefused(ValidationError, "end after"):
+            self.job.write({"stop": self.at(0, 5)})
+        with self.assertRefused(UserError, "end after"):
+            self.ready_lead().with_user(self.coordinator).action_d2d_schedule(
+                self.crew.id, self.at(2, 8), self.at(2, 6)
+            )
+
+    def test_archived_or_unknown_crews_are_not_booked(self):
+        lead = self.ready_lead()
+        for crew_id in (0, "abc", None, 999999):
+            with self.assertRefused(UserError, "existing crew"):
+                lead.with_user(self.coordinator).action_d2d_schedule(crew_id, self.at(2, 6), self.at(2, 8))
+        self.crew_b.active = False
+        with self.assertRefused(UserError, "archived"):
+            lead.with_user(self.coordinator).action_d2d_schedule(self.crew_b.id, self.at(2, 6), self.at(2, 8))
+        self.assertEqual(lead.d2d_stage_code, "coordination")
+
+    def test_marks_in_plain_words(self):
+        job = self.job.with_user(self.installer)
+        job.write(self.photos())
+        for start, message in (
+            (None, "needs the cable mark at the start"),
+            ("", "needs the cable mark at the start"),
+            ("12 m", "must be a number"),
+            ("nan", "must be a number"),
+            ("inf", "must be a number"),
+            (True, "must be a number"),
+            ("-3,5", "cannot be negative"),
+        ):
+            with self.assertRefused(UserError, message):
+                job.action_d2d_report("connected", port="A-1", cable_mark_start=start, cable_mark_end="10")
+        self.assertEqual(self.job.state, "planned")
+        job.action_d2d_report("connected", port="A-1", cable_mark_start="120,5", cable_mark_end=" 98 ")
+        self.assertEqual((self.job.cable_mark_start, self.job.cable_mark_end), (120.5, 98.0))
+        self.assertEqual(self.job.cable_length, 22.5)
+
+    def test_refused_report_wizard_writes_no_photo(self):
+        wizard = (
+            self.env["d2d.installation.report.wizard"]
+            .with_user(self.installer)
+            .create({"installation_id": self.job.id, "result": "connected", "port": "B-7", **self.photos()})
+        )
+        with self.assertRefused(UserError, "needs the cable mark at the start"):
+            wizard.action_confirm()
+        self.assertFalse(self.job.photo_passport)
+        self.assertEqual(self.job.state, "planned")
+        other = (
+            self.env["d2d.installation.report.wizard"]
+            .with_user(self.installer_b)
+            .create({"installation_id": self.job.id, "result": "not_connected", "reason": "not mine"})
+        )
+        with self.assertRefused(UserError, "another crew"):
+            other.action_confirm()
+        self.assertEqual(self.lead.d2d_stage_code, "scheduled")
+
+    def test_map_link_and_crew_colours(self):
+        url = urlsplit(self.job.map_url)
+        self.assertEqual((url.netloc, url.path), ("www.openstreetmap.org", "/search"))
+        place = ", ".join(filter(None, [self.lead.street, self.lead.city]))
+        self.assertEqual(parse_qs(url.query), {"query": [place]}, "the building, encoded")
+        self.assertNotIn(" ", self.job.map_url)
+        self.house_a.write({"latitude": 55.7558, "longitude": 37.6173})
+        self.job.invalidate_recordset(["map_url"])
+        self.assertEqual(
+            self.job.map_url, "https://www.openstreetmap.org/?mlat=55.7558&mlon=37.6173#map=18/55.7558/37.6173"
+        )
+        self.assertNotEqual(self.crew.color, self.crew_b.color)
+        self.assertTrue(self.crew.color and self.crew_b.color)

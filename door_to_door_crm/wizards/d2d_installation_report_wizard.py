@@ -11,8 +11,10 @@ class D2dInstallationReportWizard(models.TransientModel):
     installation_id = fields.Many2one("d2d.installation", required=True)
     result = fields.Selection([("connected", "Connected"), ("not_connected", "Not connected")], required=True)
     port = fields.Char()
-    cable_mark_start = fields.Float(string="Cable mark at the start", digits=(10, 1))
-    cable_mark_end = fields.Float(string="Cable mark at the end", digits=(10, 1))
+    # Text, not numbers: an empty mark must stay empty (a float would be 0),
+    # and what is typed is checked by action_d2d_report in plain words.
+    cable_mark_start = fields.Char(string="Cable mark at the start", help="The metre mark printed on the cable.")
+    cable_mark_end = fields.Char(string="Cable mark at the end", help="The metre mark printed on the cable.")
     reason = fields.Text(string="Why not connected")
     photo_passport = fields.Image(string="Passport")
     photo_cable_entry = fields.Image(string="Cable entry")

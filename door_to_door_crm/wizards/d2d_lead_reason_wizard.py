@@ -5,6 +5,7 @@ REASON_MOVES = {
     "return_to_agent": "action_d2d_return_to_agent",
     "return_to_supervisor": "action_d2d_return_to_supervisor",
     "quality_failed": "action_d2d_quality_call",
+    "cancel_installation": "action_d2d_cancel_installation",
 }
 
 
@@ -18,6 +19,7 @@ class D2dLeadReasonWizard(models.TransientModel):
             ("return_to_agent", "Return to the agent"),
             ("return_to_supervisor", "Return to the supervisor"),
             ("quality_failed", "Client not connected"),
+            ("cancel_installation", "Cancel the installation"),
         ],
         required=True,
     )
