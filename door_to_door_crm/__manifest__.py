@@ -56,6 +56,7 @@
         "web.assets_backend": [
             "door_to_door_crm/static/src/house_map/*",
             "door_to_door_crm/static/src/lead_kanban/*",
+            "door_to_door_crm/static/src/job_report/*",
         ],
         "door_to_door_crm.assets_agent_app": [
             "web/static/src/module_loader.js",
