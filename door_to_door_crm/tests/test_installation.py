@@ -10,6 +10,7 @@ from PIL import Image
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import D2dLeadCommon
 
@@ -462,6 +463,9 @@ class TestPostponement(D2dInstallationCommon):
         until = fields.Datetime.now() + timedelta(days=5)
         lead.with_user(self.coordinator).action_d2d_postpone(until, "Client on holiday")
         self.assertEqual(lead.d2d_deadline, until + timedelta(hours=48))
+        postponed = self.env.ref("door_to_door_crm.crm_lead_action_d2d_postponed")
+        Lead = self.env["crm.lead"].with_user(self.coordinator)
+        self.assertEqual(Lead.search(safe_eval(postponed.domain)), lead, "the coordinator finds it among the postponed")
         Lead = self.env["crm.lead"]
         with freeze_time(until - timedelta(days=1)):
             Lead._cron_d2d_escalate()
