@@ -247,20 +247,24 @@ class CrmLead(models.Model):
     def action_set_lost(self, **additional_values):
         """Lost from any open step, with Odoo's lost reasons; the apartment goes
         to the archive for the supervisor to work again later."""
+        self.check_access("write")
         d2d_leads = self.filtered(lambda lead: lead.d2d_stage_code)
         if not d2d_leads:
             return super().action_set_lost(**additional_values)
         d2d_leads._d2d_check_lost_allowed()
         if not additional_values.get("lost_reason_id"):
             raise UserError(self.env._("Choose a lost reason: the archive is worked again by reason."))
-        result = super(CrmLead, self._d2d_as_move()).action_set_lost(**additional_values)
-        # The bookkeeping runs as superuser, in the name of who marked them lost.
+        # The bookkeeping runs as superuser, in the name of who marked them
+        # lost; the step's activity is done before Odoo archives the lead
+        # (which would delete it without a trace).
         lost = d2d_leads.sudo()
+        lost._d2d_close_step_activities()
+        result = super(CrmLead, self._d2d_as_move()).action_set_lost(**additional_values)
         lost._message_log_batch(
             bodies={lead.id: self._d2d_lost_message(lead.stage_id.name, lead.lost_reason_id.name) for lead in lost}
         )
         lost._d2d_archive_apartments()
-        lost._d2d_close_step_activities()
+        lost._d2d_cancel_open_jobs()
         lost._d2d_as_move().write({"d2d_responsible_id": False})
         return result
 
@@ -281,9 +285,14 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------
 
     def _d2d_check_role(self, group):
+        """The user holds the role `group` and may change these leads: checked
+        before a move writes anything (a warm cache would let a move read a
+        lead out of the user's sight, and Odoo deletes the activities of a
+        record it archives before it checks the access)."""
         if not (self.env.su or self.env.user.has_group(group)):
             role = self.env.ref(group).name
             raise UserError(self.env._("Only a user with the role “%(role)s” can do this.", role=role))
+        self.check_access("write")
 
     def _d2d_check_phone(self):
         missing = self.filtered(lambda lead: not (lead.phone or "").strip())
@@ -376,6 +385,14 @@ class CrmLead(models.Model):
                     lead=misplaced[0].name,
                     stage=misplaced[0].stage_id.name,
                     target=target.name,
+                )
+            )
+        archived = self.filtered(lambda lead: not lead.active)
+        if archived:
+            raise UserError(
+                self.env._(
+                    "“%(lead)s” is lost and in the archive: a supervisor hands it back to an agent to work it again.",
+                    lead=archived[0].name,
                 )
             )
         origins = {lead.id: lead.stage_id.name for lead in self}
@@ -567,6 +584,12 @@ class CrmLead(models.Model):
         if reason:
             body += Markup("<br/>%s") % self.env._("Reason: %(reason)s", reason=reason)
         return body
+
+    def _d2d_cancel_open_jobs(self):
+        """The crew does not go to a lost client: its open jobs are cancelled."""
+        jobs = self.d2d_installation_ids.filtered(lambda job: job.state in ("planned", "in_progress"))
+        if jobs:
+            jobs.write({"state": "cancelled", "result_note": self.env._("The lead was lost.")})
 
     def _d2d_lost_message(self, stage, reason):
         body = Markup("%s") % self.env._(

@@ -6,6 +6,7 @@ from . import test_demo
 from . import test_i18n
 from . import test_lifecycle
 from . import test_lead_access
+from . import test_lead_moves
 from . import test_escalation
 from . import test_settings
 from . import test_territory_split

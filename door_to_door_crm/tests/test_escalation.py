@@ -17,6 +17,9 @@ class TestEscalation(D2dLeadCommon):
     def escalations(self, lead):
         return [body for body in self.messages(lead) if "escalated to" in body]
 
+    def stuck_activities(self, lead):
+        return lead.activity_ids.filtered(lambda act: act.summary.startswith("Stuck"))
+
     def test_overdue_lead_escalates_to_supervisor_then_manager_once_each(self):
         lead = self.walk(self.knock_lead(), "review")  # the review step allows 24 hours
         start = lead.date_last_stage_update  # the transaction's time, which freeze_time does not move
@@ -32,17 +35,20 @@ class TestEscalation(D2dLeadCommon):
             Lead._cron_d2d_escalate()
             self.assertEqual(lead.d2d_escalation_level, "1")
             self.assertEqual(len(self.escalations(lead)), 1)
-            stuck_activities = lead.activity_ids.filtered(lambda act: act.summary.startswith("Stuck"))
-            self.assertEqual(stuck_activities.user_id, self.supervisor)
+            self.assertEqual(self.stuck_activities(lead).user_id, self.supervisor)
+            self.assertIn(self.supervisor.name, self.escalations(lead)[0])
             Lead._cron_d2d_escalate()  # the same delay again: nothing new
             self.assertEqual(len(self.escalations(lead)), 1)
+            self.assertEqual(len(self.stuck_activities(lead)), 1)
         with freeze_time(start + timedelta(hours=49)):
             Lead._cron_d2d_escalate()
             self.assertEqual(lead.d2d_escalation_level, "2")
             self.assertEqual(len(self.escalations(lead)), 2)
             self.assertIn(self.manager, lead.activity_ids.user_id)
+            self.assertEqual(self.stuck_activities(lead).user_id, self.supervisor | self.manager)
             Lead._cron_d2d_escalate()
             self.assertEqual(len(self.escalations(lead)), 2)
+            self.assertEqual(len(self.stuck_activities(lead)), 2)
         with freeze_time(start + timedelta(hours=50)):
             lead.with_user(self.supervisor).action_d2d_send_to_coordination()
             self.assertEqual(lead.d2d_escalation_level, "0", "a move starts the count again")
