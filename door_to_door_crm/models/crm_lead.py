@@ -861,11 +861,21 @@ class CrmLead(models.Model):
                     "d2d_tariff": "Home 500 Mbit/s",
                 }
             )
+        now = fields.Datetime.now()
+        # the coordinator's queue shows its leads by age, complete cards or not
+        for index, lead in enumerate(forward[:coordination]):
+            lead.write({"date_last_stage_update": now - timedelta(hours=7 * (index * 7 % coordination))})
+        # jobs already reported were done last week; the others are ahead
         crews = self.env["d2d.crew"].sudo().search([])
-        slots = crews._find_slots(fields.Datetime.now() + timedelta(hours=2), timedelta(hours=2), count=len(booked))
-        for lead, (start, stop, crew) in zip(booked, slots, strict=False):
-            lead.action_d2d_schedule(crew.id, start, stop)
-        reported = booked.filtered(lambda lead: lead.d2d_stage_code == "scheduled")[scheduled:]
+        planned, reported = booked[:scheduled], booked[scheduled:]
+        duration = timedelta(hours=2)
+        last_week = crews._find_slots(now - timedelta(days=7), duration, count=len(reported))
+        past = [slot for slot in last_week if slot[1] <= now]
+        ahead = crews._find_slots(now + timedelta(hours=2), duration, count=len(planned))
+        for group, slots in ((reported, past), (planned, ahead)):
+            for lead, (start, stop, crew) in zip(group, slots, strict=False):
+                lead.action_d2d_schedule(crew.id, start, stop)
+        reported = reported.filtered(lambda lead: lead.d2d_stage_code == "scheduled")
         reported.d2d_installation_ids._d2d_demo_report()
         reported[quality:].action_d2d_quality_call(ok=True, note=self.env._("Demo: client happy"))
         return True

@@ -349,5 +349,5 @@ class D2dInstallation(models.Model):
                 out = io.BytesIO()
                 Image.new("RGB", (800, 600), colour).save(out, format="JPEG")
                 photos[name] = base64.b64encode(out.getvalue())
-            job.write(photos)
+            job.write({**photos, "state": "in_progress", "started_at": job.start})
             job.action_d2d_report("connected", port=f"A-{index + 1}", cable_mark_start=150.0, cable_mark_end=132.5)
