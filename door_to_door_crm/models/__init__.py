@@ -7,6 +7,7 @@ from . import d2d_visit
 from . import crm_stage
 from . import crm_lead
 from . import res_users
+from . import ir_websocket
 from . import res_config_settings
 from . import resource_resource
 from . import d2d_crew

@@ -218,31 +218,37 @@ class CrmLead(models.Model):
         if not_own and not self.env.user.has_group("door_to_door_crm.group_d2d_supervisor"):
             raise UserError(self.env._("Only the agent of “%(lead)s” can submit it.", lead=not_own[0].name))
         self._d2d_check_phone()
-        return self._d2d_move("review", ("new",))
+        self._d2d_move("review", ("new",))
+        return self._d2d_action_after_move()
 
     def action_d2d_return_to_agent(self, reason=None):
         """Supervisor: review → new, with the reason the agent must fix."""
         self._d2d_check_role("door_to_door_crm.group_d2d_supervisor")
-        return self._d2d_move("new", ("review",), reason=self._d2d_required_reason(reason))
+        self._d2d_move("new", ("review",), reason=self._d2d_required_reason(reason))
+        return self._d2d_action_after_move()
 
     def action_d2d_send_to_coordination(self):
         """Supervisor: review → coordination, to book an installation."""
         self._d2d_check_role("door_to_door_crm.group_d2d_supervisor")
         self._d2d_check_phone()
-        return self._d2d_move("coordination", ("review",))
+        self._d2d_move("coordination", ("review",))
+        return self._d2d_action_after_move()
 
     def action_d2d_return_to_supervisor(self, reason=None):
         """Coordinator: coordination → review, with a reason."""
         self._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
-        return self._d2d_move("review", ("coordination",), reason=self._d2d_required_reason(reason))
+        self._d2d_move("review", ("coordination",), reason=self._d2d_required_reason(reason))
+        return self._d2d_action_after_move()
 
     def action_d2d_quality_call(self, ok=True, note=None):
         """Call-centre: the client confirms the connection (quality → done),
         or says it does not work (quality → coordination, the note says why)."""
         self._d2d_check_role("door_to_door_crm.group_d2d_callcenter")
         if ok:
-            return self._d2d_move("done", ("quality",), reason=note)
-        return self._d2d_move("coordination", ("quality",), reason=self._d2d_required_reason(note))
+            self._d2d_move("done", ("quality",), reason=note)
+        else:
+            self._d2d_move("coordination", ("quality",), reason=self._d2d_required_reason(note))
+        return self._d2d_action_after_move()
 
     def action_set_lost(self, **additional_values):
         """Lost from any open step, with Odoo's lost reasons; the apartment goes
@@ -267,6 +273,24 @@ class CrmLead(models.Model):
         lost._d2d_cancel_open_jobs()
         lost._d2d_as_move().write({"d2d_responsible_id": False})
         return result
+
+    def _d2d_action_after_move(self):
+        """What the web client does once the user moved these leads: reload
+        them (True) while the user still sees them; else, as the lead left the
+        user's sight with its new step (a coordinator's return, a quality
+        call), say where it went and open the door-to-door leads."""
+        if self.env.su or len(self.with_context(active_test=False).search([("id", "in", self.ids)])) == len(self):
+            return True
+        step = self.sudo()[:1].stage_id.name
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("The lead went on to the step “%(step)s”, out of your list.", step=step),
+                "next": self.env["ir.actions.act_window"]._for_xml_id("door_to_door_crm.crm_lead_action_d2d"),
+            },
+        }
 
     def action_d2d_open_reason_wizard(self):
         """Open the small wizard that asks the reason of a return."""

@@ -29,7 +29,8 @@ class D2dLeadReasonWizard(models.TransientModel):
         self.ensure_one()
         method = getattr(self.lead_ids, REASON_MOVES[self.move])
         if self.move == "quality_failed":
-            method(ok=False, note=self.reason)
+            result = method(ok=False, note=self.reason)
         else:
-            method(reason=self.reason)
-        return {"type": "ir.actions.act_window_close"}
+            result = method(reason=self.reason)
+        # the move's own action when the lead left the user's sight
+        return result if isinstance(result, dict) else {"type": "ir.actions.act_window_close"}

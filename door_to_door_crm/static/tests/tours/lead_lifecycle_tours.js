@@ -1,0 +1,153 @@
+import { registry } from "@web/core/registry";
+
+/**
+ * The door-to-door lead form, one move per tour, as each role makes it: the
+ * test (tests/test_lead_tours.py) opens the lead, runs the tour with the
+ * role's login and checks the database after it.
+ */
+
+const STEP = ".o_form_view .o_field_widget[name=d2d_stage_code] .o_arrow_button_current";
+const BUTTONS = ".o_form_view .o_statusbar_buttons";
+
+function atStep(label) {
+    return {
+        content: `The lead is at the step ${label}`,
+        trigger: `${STEP}:contains(${label})`,
+    };
+}
+
+function click(content, trigger) {
+    return { content, trigger, run: "click" };
+}
+
+/** The reason wizard: type the reason, confirm. */
+function giveReason(reason) {
+    return [
+        {
+            content: "The wizard asks why",
+            trigger: ".modal .o_field_widget[name=reason] textarea",
+            run: `edit ${reason}`,
+        },
+        click("Confirm", ".modal button[name=action_confirm]"),
+    ];
+}
+
+/** The lead left the user's sight: a notification says where it went and
+ * the door-to-door leads open instead of an error. */
+function outOfSight(label) {
+    return [
+        {
+            content: `A notification says the lead went on to ${label}`,
+            trigger: `.o_notification:contains(${label})`,
+        },
+        {
+            content: "The door-to-door leads are open, with no dialog and no error",
+            trigger: "body:not(:has(.modal)) .o_action_manager .o_kanban_view.o_d2d_kanban",
+        },
+    ];
+}
+
+registry.category("web_tour.tours").add("d2d_lead_agent_submit_tour", {
+    steps: () => [
+        atStep("New"),
+        click("Submit the lead to the supervisor", `${BUTTONS} button[name=action_d2d_submit]`),
+        atStep("Review"),
+        {
+            content: "The button is gone: the agent's part is done",
+            trigger: `${BUTTONS}:not(:has(button[name=action_d2d_submit]))`,
+        },
+        {
+            content: "The chatter says who moved it",
+            trigger: ".o-mail-Message:contains(moved the lead)",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("d2d_lead_supervisor_return_tour", {
+    steps: () => [
+        atStep("Review"),
+        click(
+            "Return the lead to the agent",
+            `${BUTTONS} button[name=action_d2d_open_reason_wizard]:contains(Return to agent)`
+        ),
+        ...giveReason("Ask for the floor, the flat number looks wrong"),
+        {
+            content: "The wizard closed and the lead is back with the agent",
+            trigger: `body:not(:has(.modal)) ${STEP}:contains(New)`,
+        },
+        {
+            content: "The chatter shows the reason",
+            trigger: ".o-mail-Message:contains(the flat number looks wrong)",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("d2d_lead_supervisor_send_tour", {
+    steps: () => [
+        atStep("Review"),
+        click("Send the lead to coordination", `${BUTTONS} button[name=action_d2d_send_to_coordination]`),
+        atStep("Coordination"),
+        {
+            content: "The supervisor's buttons are gone",
+            trigger: `${BUTTONS}:not(:has(button[name=action_d2d_send_to_coordination]))`,
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("d2d_lead_coordinator_return_tour", {
+    steps: () => [
+        atStep("Coordination"),
+        click(
+            "Return the lead to the supervisor",
+            `${BUTTONS} button[name=action_d2d_open_reason_wizard]:contains(Return to supervisor)`
+        ),
+        ...giveReason("The client wants a call before booking"),
+        ...outOfSight("Review"),
+    ],
+});
+
+registry.category("web_tour.tours").add("d2d_lead_callcenter_not_connected_tour", {
+    steps: () => [
+        atStep("Quality"),
+        click(
+            "The client says it does not work",
+            `${BUTTONS} button[name=action_d2d_open_reason_wizard]:contains(Not connected)`
+        ),
+        ...giveReason("No signal in the bedroom"),
+        ...outOfSight("Coordination"),
+    ],
+});
+
+registry.category("web_tour.tours").add("d2d_lead_callcenter_connected_tour", {
+    steps: () => [
+        atStep("Quality"),
+        click("The client confirms the connection", `${BUTTONS} button[name=action_d2d_quality_call]`),
+        ...outOfSight("Connected"),
+    ],
+});
+
+registry.category("web_tour.tours").add("d2d_lead_lost_tour", {
+    steps: () => [
+        atStep("Coordination"),
+        click("Mark the lead lost", `${BUTTONS} button:contains(Lost)`),
+        {
+            content: "Odoo's lost wizard asks for a lost reason",
+            trigger: ".modal .o_field_widget[name=lost_reason_id] input",
+            run: "edit Moved away",
+        },
+        click("Choose the reason", ".o-autocomplete--dropdown-item:contains(Moved away)"),
+        click("Mark as lost", ".modal button[name=action_lost_reason_apply]"),
+        {
+            content: "The lead is lost: the ribbon shows it",
+            trigger: "body:not(:has(.modal)) .o_form_view .ribbon span:contains(Lost)",
+        },
+        {
+            content: "and the workflow's buttons are gone",
+            trigger: ".o_form_view .o_form_renderer:not(:has(button[name=action_d2d_open_schedule_wizard]))",
+        },
+        {
+            content: "The chatter says who lost it, where and why",
+            trigger: ".o-mail-Message:contains(marked the lead lost):contains(Moved away)",
+        },
+    ],
+});
