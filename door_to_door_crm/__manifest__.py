@@ -67,6 +67,11 @@
         "web.assets_tests": [
             "door_to_door_crm/static/tests/tours/*",
         ],
+        # hoot unit tests of the agent app (tests/test_agent_app_js.py)
+        "web.assets_unit_tests": [
+            "door_to_door_crm/static/src/agent_app/queue.js",
+            "door_to_door_crm/static/tests/**/*.test.js",
+        ],
     },
     "application": True,
     "installable": True,

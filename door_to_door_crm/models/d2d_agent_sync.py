@@ -1,5 +1,7 @@
 import contextlib
+import json
 import logging
+from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
 import psycopg2.errors
@@ -13,7 +15,17 @@ from .d2d_visit import FUTURE_TOLERANCE, SERVICES, UUID_MAX_LENGTH, VISIT_RESULT
 MAX_EVENTS = 500
 MAX_TEXT = 2000
 EVENT_TYPES = ("visit", "note")
-LEAD_CHANGES_MARGIN = timedelta(minutes=10)
+# Changes older than the token by less than this are sent again (see _query_params).
+CHANGES_MARGIN = timedelta(minutes=10)
+# The visit history the tablet keeps: at most so many visits per apartment, so many days back.
+HISTORY_DAYS = 30
+HISTORY_PER_APARTMENT = 5
+# Version of the snapshot's compact layout (decodeSnapshot in queue.js reads it).
+SNAPSHOT_FORMAT = 2
+# Stored related fields of d2d.visit that the sync's INSERT fills itself.
+SQL_COMPUTED_VISIT_FIELDS = ("house_id", "territory_id")
+# What d2d.apartment keeps of its latest visit (see _refresh_last_visit).
+LAST_VISIT_FIELDS = ["last_visit_id", "status", "last_visit_date", "last_agent_id", "last_competitor_id"]
 VISIT_UUID_CONSTRAINT = "d2d_visit_uuid_uniq"
 
 
@@ -46,7 +58,12 @@ def quiet_uuid_conflicts():
 class D2dAgentSync(models.AbstractModel):
     """What the offline agent app exchanges with the server: the snapshot of
     the agent's territory and the sync of the events recorded on the tablet.
-    The controllers of /d2d/agent are thin wrappers around these methods."""
+    The controllers of /d2d/agent are thin wrappers around these methods.
+
+    Both answer from one SQL query each, in a compact form the app decodes
+    (queue.js, decodeSnapshot): apartments as columns, ids as steps from
+    the previous one, so that a territory of 5,000 apartments with a month
+    of visit history stays within 50 KB gzipped."""
 
     _name = "d2d.agent.sync"
     _description = "Offline agent app sync"
@@ -57,14 +74,14 @@ class D2dAgentSync(models.AbstractModel):
 
     @api.model
     def _snapshot(self):
-        """The signed-in agent's houses, entrances, apartments, leads and the
-        competitors, as compact arrays built by one SQL query, with a sync
-        token. Access follows the record rules of houses (own or territory's)."""
+        """The signed-in agent's houses, entrances, apartments (status, note,
+        lead), the recent visit history of those apartments, the agent's
+        leads and the competitors, with a sync token and the user. Access
+        follows the record rules of houses (own, territory's, handed back)."""
         self._check_agent()
         self.env.flush_all()
-        self.env.cr.execute(self._snapshot_query(), {"uid": self.env.uid, **self._lead_params()})
+        self.env.cr.execute(self._snapshot_query(), self._query_params())
         data = self.env.cr.fetchone()[0]
-        data["token"] = self._token()
         data["user"] = {"id": self.env.uid, "name": self.env.user.name}
         return data
 
@@ -80,10 +97,19 @@ class D2dAgentSync(models.AbstractModel):
         """
 
     def _snapshot_query(self):
-        houses = self._visible_houses_sql()
         return f"""
-            WITH visible AS ({houses})
+            WITH visible AS ({self._visible_houses_sql()}),
+            apartments AS (
+                SELECT a.id, a.entrance_id, a.floor, a.number, a.status, a.note, a.lead_id,
+                       extract(epoch from a.last_visit_date)::bigint AS last,
+                       a.id - lag(a.id, 1, 0) OVER (ORDER BY a.id) AS id_step,
+                       a.entrance_id - lag(a.entrance_id, 1, 0) OVER (ORDER BY a.id) AS entrance_step
+                  FROM d2d_apartment a
+                 WHERE a.house_id IN (SELECT id FROM visible)
+            ),
+            history AS ({self._history_sql()})
             SELECT json_build_object(
+                'format', {SNAPSHOT_FORMAT},
                 'houses', COALESCE((
                     SELECT json_agg(json_build_array(h.id, h.name, h.territory_id, h.entrance_count, h.floor_count)
                                     ORDER BY h.street, h.house_number_sort, h.house_number)
@@ -91,22 +117,66 @@ class D2dAgentSync(models.AbstractModel):
                 'entrances', COALESCE((
                     SELECT json_agg(json_build_array(e.id, e.house_id, e.number, e.intercom_code) ORDER BY e.id)
                       FROM d2d_entrance e WHERE e.house_id IN (SELECT id FROM visible)), '[]'),
-                'apartments', COALESCE((
-                    SELECT json_agg(json_build_array(a.id, a.house_id, a.entrance_id, a.floor, a.number, a.status,
-                                                     a.note, extract(epoch from a.last_visit_date)::bigint,
-                                                     a.lead_id)
-                                    ORDER BY a.id)
-                      FROM d2d_apartment a WHERE a.house_id IN (SELECT id FROM visible)), '[]'),
+                'apartments', (
+                    SELECT json_build_object(
+                        'id', COALESCE(json_agg(id_step ORDER BY id), '[]'),
+                        'entrance', COALESCE(json_agg(entrance_step ORDER BY id), '[]'),
+                        'floor', COALESCE(json_agg(floor ORDER BY id), '[]'),
+                        'number', COALESCE(json_agg(number ORDER BY id), '[]'),
+                        'status', COALESCE(json_agg(status ORDER BY id), '[]'),
+                        'last', COALESCE(json_agg(last ORDER BY id), '[]'),
+                        'note', COALESCE(json_object_agg(id, note) FILTER (WHERE note IS NOT NULL), '{{}}'),
+                        'lead', COALESCE(json_object_agg(id, lead_id) FILTER (WHERE lead_id IS NOT NULL), '{{}}'))
+                      FROM apartments),
+                'visits', (
+                    SELECT json_build_object(
+                        'apartment', COALESCE(json_agg(apartment_step ORDER BY apartment_id, time), '[]'),
+                        'time', COALESCE(json_agg(time ORDER BY apartment_id, time), '[]'),
+                        'result', COALESCE(json_agg(result ORDER BY apartment_id, time), '[]'),
+                        'agent', COALESCE(json_agg(agent_id ORDER BY apartment_id, time), '[]'))
+                      FROM (SELECT *, apartment_id - lag(apartment_id, 1, 0) OVER (ORDER BY apartment_id, time)
+                                      AS apartment_step
+                              FROM history) steps),
+                'agents', ({self._agents_sql("history")}),
                 'leads', ({self._leads_sql()}),
                 'competitors', COALESCE((
                     SELECT json_agg(json_build_array(c.id, c.name) ORDER BY c.name)
-                      FROM d2d_competitor c WHERE c.active), '[]')
+                      FROM d2d_competitor c WHERE c.active), '[]'),
+                'token', ({self._token_sql()})
             )
+        """
+
+    def _history_sql(self, since_token=False):
+        """Visits of the visible houses the tablet keeps as history: the last
+        HISTORY_PER_APARTMENT of each apartment within HISTORY_DAYS; or, for
+        a sync, those recorded since the token."""
+        if since_token:
+            return """
+                SELECT v.apartment_id, extract(epoch from v.visit_date)::bigint AS time, v.result, v.agent_id
+                  FROM d2d_visit v
+                 WHERE v.house_id IN (SELECT id FROM visible)
+                   AND (v.id > %(since_visit)s OR v.create_date > %(since_margin)s)
+            """
+        return """
+            SELECT apartment_id, time, result, agent_id FROM (
+                SELECT v.apartment_id, extract(epoch from v.visit_date)::bigint AS time, v.result, v.agent_id,
+                       row_number() OVER (PARTITION BY v.apartment_id ORDER BY v.visit_date DESC, v.id DESC) AS rank
+                  FROM d2d_visit v
+                 WHERE v.house_id IN (SELECT id FROM visible) AND v.visit_date > %(history_since)s
+            ) ranked WHERE rank <= %(history_per_apartment)s
+        """
+
+    def _agents_sql(self, visits):
+        """Names of the agents of `visits` (a CTE with agent_id), for the history."""
+        return f"""
+            SELECT COALESCE(json_agg(json_build_array(u.id, p.name) ORDER BY u.id), '[]')
+              FROM res_users u JOIN res_partner p ON p.id = u.partner_id
+             WHERE u.id IN (SELECT agent_id FROM {visits})
         """
 
     def _leads_sql(self, since=False):
         """The agent's own leads, as the record rule shows them: not hidden."""
-        condition = "AND l.write_date > %(lead_since)s" if since else ""
+        condition = "AND l.write_date > %(since_margin)s" if since else ""
         return f"""
             SELECT COALESCE(json_agg(json_build_array(
                        l.id, l.name, l.d2d_stage_code, COALESCE(s.name->>%(lang)s, s.name->>'en_US'),
@@ -117,13 +187,41 @@ class D2dAgentSync(models.AbstractModel):
              WHERE l.user_id = %(uid)s AND l.d2d_stage_code IS NOT NULL AND NOT l.d2d_hidden {condition}
         """
 
-    def _lead_params(self):
-        return {"lang": self.env.lang or "en_US"}
+    def _token_sql(self):
+        """Where the tablet is: the last visit id, the time (of this
+        transaction, as write dates are), and a fingerprint of the visible
+        houses and their entrances as the tablet shows them: when it changes,
+        the tablet reloads the whole snapshot (a house given to the agent or
+        taken away, a layout or an intercom code changed)."""
+        return """
+            SELECT json_build_object(
+                'visit', (SELECT COALESCE(MAX(id), 0) FROM d2d_visit),
+                'time', to_char(now() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
+                'houses', md5(concat(
+                    (SELECT string_agg(concat_ws('|', h.id, h.name, h.entrance_count, h.floor_count), ','
+                                       ORDER BY h.id)
+                       FROM d2d_house h WHERE h.id IN (SELECT id FROM visible)),
+                    '/',
+                    (SELECT string_agg(concat_ws('|', e.id, e.number, e.intercom_code, e.floor_count, e.first_floor,
+                                                 e.first_number, e.last_number, e.apartment_count), ','
+                                       ORDER BY e.id)
+                       FROM d2d_entrance e WHERE e.house_id IN (SELECT id FROM visible)))))
+        """
 
-    def _token(self):
-        """Where the tablet is in the log: the last visit id and a time."""
-        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM d2d_visit")
-        return {"visit": self.env.cr.fetchone()[0], "time": fields.Datetime.to_string(fields.Datetime.now())}
+    def _query_params(self, token=None):
+        now = self.env.cr.now()
+        since_time, since_visit = token or (now, 0)
+        return {
+            "uid": self.env.uid,
+            "lang": self.env.lang or "en_US",
+            "history_since": now - timedelta(days=HISTORY_DAYS),
+            "history_per_apartment": HISTORY_PER_APARTMENT,
+            "since_visit": since_visit,
+            # a change made by a transaction still open when the token was
+            # made carries an earlier date, or a lower id than the token's:
+            # look a little further back (the tablet merges a repeat harmlessly)
+            "since_margin": since_time - CHANGES_MARGIN,
+        }
 
     # ------------------------------------------------------------------
     # SYNC
@@ -154,23 +252,26 @@ class D2dAgentSync(models.AbstractModel):
             )
         device_id = str(payload.get("device_id") or "")[:64]
         accepted, rejected = self._apply_events(events, device_id)
-        return {
-            "accepted": accepted,
-            "rejected": rejected,
-            "changes": self._changes(payload.get("token")),
-            "token": self._token(),
-        }
+        answer = self._changes(payload.get("token"))
+        return {"accepted": accepted, "rejected": rejected, **answer}
 
     def _apply_events(self, events, device_id):
         accepted, rejected = [], {}
         visits, notes = {}, {}
+        recorded = self._recorded_visits(events)
         for event in events:
             uuid = event.get("uuid") if isinstance(event, dict) else None
             if not isinstance(uuid, str) or not 0 < len(uuid) <= UUID_MAX_LENGTH:
                 rejected[str(uuid)[:UUID_MAX_LENGTH]] = self.env._("The event has no valid uuid.")
                 continue
-            if uuid in visits or uuid in notes:
+            if uuid in visits or uuid in notes or uuid in accepted or uuid in rejected:
                 continue  # sent twice in one batch: applied once
+            if uuid in recorded:  # a replay: recorded before, nothing to check or write
+                if recorded[uuid] == self.env.uid:
+                    accepted.append(uuid)
+                else:
+                    rejected[uuid] = self.env._("Another visit already uses this event id.")
+                continue
             try:
                 if event.get("type") == "note":
                     notes[uuid] = self._note_values(event)
@@ -179,9 +280,21 @@ class D2dAgentSync(models.AbstractModel):
             except (UserError, ValidationError) as error:
                 rejected[uuid] = str(error.args[0])
         self._check_apartments(visits, notes, rejected)
-        accepted += self._create_visits(visits, rejected)
+        accepted += self._insert_visits(visits)
         accepted += self._write_notes(notes, rejected)
         return accepted, [{"uuid": uuid, "reason": reason} for uuid, reason in rejected.items()]
+
+    def _recorded_visits(self, events):
+        """{uuid: agent id} of the visits already recorded among the events."""
+        uuids = [
+            event["uuid"]
+            for event in events
+            if isinstance(event, dict) and isinstance(event.get("uuid"), str) and event.get("type") != "note"
+        ]
+        if not uuids:
+            return {}
+        self.env.cr.execute("SELECT uuid, agent_id FROM d2d_visit WHERE uuid = ANY(%s)", [uuids])
+        return dict(self.env.cr.fetchall())
 
     def _visit_values(self, event, device_id):
         results = dict(VISIT_RESULTS)
@@ -202,8 +315,11 @@ class D2dAgentSync(models.AbstractModel):
             "result": result,
             "visit_date": self._device_time(event.get("time")),
             "device_id": device_id,
-            "agent_id": self.env.uid,
-            "note": self._text(event.get("note")),
+            "note": self._text(event.get("note")) or None,
+            "competitor_id": None,
+            "contact_name": None,
+            "phone": None,
+            "service_interest": None,
         }
         if result == "competitor":
             vals["competitor_id"] = self._int(event.get("competitor_id"), self.env._("Say which competitor."))
@@ -212,13 +328,17 @@ class D2dAgentSync(models.AbstractModel):
             if not phone:
                 raise ValidationError(self.env._("A lead needs the client's phone number."))
             vals["phone"] = self.env["crm.lead"]._d2d_format_phone(phone)
-            vals["contact_name"] = self._text(event.get("contact_name"))
+            vals["contact_name"] = self._text(event.get("contact_name")) or None
             service = event.get("service")
-            vals["service_interest"] = service if service in dict(SERVICES) else False
+            vals["service_interest"] = service if service in dict(SERVICES) else None
         return vals
 
     def _note_values(self, event):
-        return {"apartment_id": self._int(event.get("apartment_id")), "note": self._text(event.get("note")) or False}
+        return {
+            "apartment_id": self._int(event.get("apartment_id")),
+            "note": self._text(event.get("note")) or False,
+            "time": self._device_time(event.get("time")) if event.get("time") is not None else None,
+        }
 
     def _int(self, value, message=None):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -256,9 +376,9 @@ class D2dAgentSync(models.AbstractModel):
     def _check_apartments(self, visits, notes, rejected):
         """One search, under the agent's record rules, for every apartment."""
         wanted = {vals["apartment_id"] for vals in (*visits.values(), *notes.values())}
-        visible = set(self.env["d2d.apartment"].search([("id", "in", list(wanted))]).ids)
+        visible = set(self.env["d2d.apartment"].search([("id", "in", list(wanted))]).ids) if wanted else set()
         competitors = {vals["competitor_id"] for vals in visits.values() if vals.get("competitor_id")}
-        known = set(self.env["d2d.competitor"].search([("id", "in", list(competitors))]).ids)
+        known = set(self.env["d2d.competitor"].search([("id", "in", list(competitors))]).ids) if competitors else set()
         for events in (visits, notes):
             for uuid, vals in list(events.items()):
                 if vals["apartment_id"] not in visible:
@@ -268,93 +388,170 @@ class D2dAgentSync(models.AbstractModel):
                     rejected[uuid] = self.env._("Unknown competitor.")
                     del events[uuid]
 
-    def _create_visits(self, visits, rejected):
-        """All valid visits in one create (replays come back as they were);
-        should the batch fail after all, each event alone in a savepoint so
-        that one bad event never sinks the others.
+    def _insert_visits(self, visits):
+        """Record the checked visits and move their apartments to their latest
+        visit with one statement for the whole batch, then open the leads of
+        "lead" visits in one batch: what d2d.visit.create does, without its
+        per-record work. The checks of d2d.visit.create were made for the
+        whole batch by _visit_values and _check_apartments, and the model's
+        access right is checked here.
 
         A uuid sent in two concurrent requests: the second INSERT waits on the
         unique index until the first transaction commits, then fails with a
-        unique violation (its snapshot cannot see the committed row). That
-        visit is recorded, once: the event is accepted. The savepoint that
-        failed is rolled back and the ORM cache cleared with it."""
+        unique violation (its snapshot cannot see the committed row). The
+        savepoint is rolled back (the ORM cache is cleared with it) and each
+        visit is inserted alone: the one already recorded is accepted."""
         if not visits:
             return []
         Visit = self.env["d2d.visit"]
+        Visit.check_access("create")
+        self.env.flush_all()
+        rows = [{**vals, "visit_date": fields.Datetime.to_string(vals["visit_date"])} for vals in visits.values()]
         try:
-            with self.env.cr.savepoint(), quiet_uuid_conflicts():
-                Visit.create(list(visits.values()))
-            return list(visits)
-        except (UserError, ValidationError):
-            pass
+            with quiet_uuid_conflicts(), self.env.cr.savepoint():
+                inserted, refreshed = self._insert_visit_rows(rows)
         except psycopg2.errors.UniqueViolation as error:
             if not is_uuid_conflict(error):
                 raise
-        accepted = []
-        for uuid, vals in visits.items():
-            try:
-                with self.env.cr.savepoint(), quiet_uuid_conflicts():
-                    Visit.create([vals])
-                accepted.append(uuid)
-            except (UserError, ValidationError) as error:
-                rejected[uuid] = str(error.args[0])
-            except psycopg2.errors.UniqueViolation as error:
-                if not is_uuid_conflict(error):
-                    raise
-                accepted.append(uuid)  # committed meanwhile by a concurrent request
-        return accepted
+            inserted, refreshed = [], []
+            for row in rows:
+                try:
+                    with quiet_uuid_conflicts(), self.env.cr.savepoint():
+                        row_inserted, row_refreshed = self._insert_visit_rows([row])
+                    inserted += row_inserted
+                    refreshed += row_refreshed
+                except psycopg2.errors.UniqueViolation as error:
+                    if not is_uuid_conflict(error):
+                        raise
+                    # recorded meanwhile by a concurrent request: accepted
+        # the ORM learns what the statement wrote, as after _create
+        new_visits = Visit.browse(visit_id for visit_id, _apartment_id, _result in inserted)
+        new_visits.modified([name for name, field in Visit._fields.items() if field.store], create=True)
+        for fname in SQL_COMPUTED_VISIT_FIELDS:  # written by the INSERT itself
+            self.env.remove_to_compute(Visit._fields[fname], new_visits)
+        Apartment = self.env["d2d.apartment"]
+        Apartment.browse({apartment_id for _id, apartment_id, _result in inserted}).invalidate_recordset(["visit_ids"])
+        refreshed = Apartment.browse(refreshed)
+        refreshed.invalidate_recordset(LAST_VISIT_FIELDS)
+        refreshed.modified(LAST_VISIT_FIELDS)
+        leads = Visit.browse(visit_id for visit_id, _apartment_id, result in inserted if result == "lead")
+        if leads:
+            leads._attach_leads()
+        return list(visits)
+
+    def _insert_visit_rows(self, rows):
+        """INSERT the visits and UPDATE the apartments that one of them is now
+        the latest visit of, by the rule of d2d.apartment._refresh_last_visit
+        (latest device time, then highest id; a new visit has the highest id):
+        ([(visit id, apartment id, result)], [apartment ids moved])."""
+        self.env.cr.execute(
+            """
+            WITH new AS (
+                INSERT INTO d2d_visit (uuid, apartment_id, house_id, territory_id, agent_id, visit_date, result,
+                                       competitor_id, note, device_id, contact_name, phone, service_interest,
+                                       create_uid, write_uid, create_date, write_date)
+                     SELECT v.uuid, v.apartment_id, a.house_id, h.territory_id, %(uid)s, v.visit_date, v.result,
+                            v.competitor_id, v.note, v.device_id, v.contact_name, v.phone, v.service_interest,
+                            %(uid)s, %(uid)s, %(now)s, %(now)s
+                       FROM json_to_recordset(%(rows)s) AS v(uuid varchar, apartment_id int, visit_date timestamp,
+                                                             result varchar, competitor_id int, note text,
+                                                             device_id varchar, contact_name varchar, phone varchar,
+                                                             service_interest varchar)
+                       JOIN d2d_apartment a ON a.id = v.apartment_id
+                       JOIN d2d_house h ON h.id = a.house_id
+                  RETURNING id, apartment_id, visit_date, result, agent_id, competitor_id
+            ),
+            latest AS (
+                SELECT DISTINCT ON (apartment_id) * FROM new ORDER BY apartment_id, visit_date DESC, id DESC
+            ),
+            moved AS (
+                UPDATE d2d_apartment a
+                   SET last_visit_id = l.id, status = l.result, last_visit_date = l.visit_date,
+                       last_agent_id = l.agent_id, last_competitor_id = l.competitor_id
+                  FROM latest l
+                 WHERE a.id = l.apartment_id
+                   AND (a.last_visit_id IS NULL OR (l.visit_date, l.id) > (a.last_visit_date, a.last_visit_id))
+             RETURNING a.id
+            )
+            SELECT (SELECT COALESCE(json_agg(json_build_array(id, apartment_id, result)), '[]') FROM new),
+                   (SELECT COALESCE(json_agg(id), '[]') FROM moved)
+            """,
+            {"rows": json.dumps(rows), "uid": self.env.uid, "now": self.env.cr.now()},
+        )
+        return self.env.cr.fetchone()
 
     def _write_notes(self, notes, rejected):
-        accepted = []
+        """The last note of each apartment (by device time) is written; the
+        apartments with the same note in one write."""
+        latest = {}
+        for uuid, vals in sorted(notes.items(), key=lambda item: item[1]["time"] or datetime.min):
+            latest[vals["apartment_id"]] = (uuid, vals["note"])
+        by_note = defaultdict(list)
+        for apartment_id, (_uuid, note) in latest.items():
+            by_note[note].append(apartment_id)
         Apartment = self.env["d2d.apartment"]
-        for uuid, vals in notes.items():  # few: a note is typed by hand
+        failed = set()
+        for note, apartment_ids in by_note.items():
             try:
                 with self.env.cr.savepoint():
-                    Apartment.browse(vals["apartment_id"]).write({"note": vals["note"]})
-                accepted.append(uuid)
+                    Apartment.browse(apartment_ids).write({"note": note})
             except (UserError, ValidationError) as error:
-                rejected[uuid] = str(error.args[0])
-        return accepted
+                failed.update(apartment_ids)
+                for uuid, vals in notes.items():
+                    if vals["apartment_id"] in apartment_ids:
+                        rejected[uuid] = str(error.args[0])
+        return [uuid for uuid, vals in notes.items() if vals["apartment_id"] not in failed]
 
     def _changes(self, token):
         """What changed since `token` on the agent's apartments (the state the
-        visit log gives them now) and in the agent's leads."""
-        if not isinstance(token, dict):
-            return {"apartments": [], "leads": []}
-        try:
-            since_visit = int(token.get("visit") or 0)
-            since_time = fields.Datetime.to_datetime(token.get("time")) or datetime(1970, 1, 1)
-        except (TypeError, ValueError):
-            return {"apartments": [], "leads": []}
+        visit log gives them now), the visits recorded since (history), the
+        agent's leads changed since, and the new token. With no valid token,
+        nothing but the token."""
+        since = self._parse_token(token)
         self.env.flush_all()
-        houses = self._visible_houses_sql()
+        params = self._query_params(since)
+        if since is None:
+            self.env.cr.execute(f"WITH visible AS ({self._visible_houses_sql()}) {self._token_sql()}", params)
+            return {
+                "changes": {"apartments": [], "visits": [], "agents": [], "leads": []},
+                "token": self.env.cr.fetchone()[0],
+            }
         self.env.cr.execute(
             f"""
-            WITH visible AS ({houses})
-            SELECT json_build_object(
-                'apartments', COALESCE((
-                    SELECT json_agg(json_build_array(a.id, a.status, a.note,
-                                                     extract(epoch from a.last_visit_date)::bigint, a.lead_id))
-                      FROM d2d_apartment a
-                     WHERE a.house_id IN (SELECT id FROM visible)
-                       AND (a.write_date > %(since)s
-                            OR EXISTS (SELECT 1 FROM d2d_visit v WHERE v.apartment_id = a.id AND v.id > %(visit)s))
-                ), '[]'),
-                'leads', ({self._leads_sql(since=True)})
-            )
+                WITH visible AS ({self._visible_houses_sql()}),
+                history AS ({self._history_sql(since_token=True)})
+                SELECT json_build_object(
+                    'changes', json_build_object(
+                        'apartments', COALESCE((
+                            SELECT json_agg(json_build_array(a.id, a.status, a.note,
+                                                             extract(epoch from a.last_visit_date)::bigint,
+                                                             a.lead_id) ORDER BY a.id)
+                              FROM d2d_apartment a
+                             WHERE a.house_id IN (SELECT id FROM visible)
+                               AND (a.write_date > %(since_margin)s
+                                    OR a.id IN (SELECT apartment_id FROM history))), '[]'),
+                        'visits', COALESCE((
+                            SELECT json_agg(json_build_array(apartment_id, time, result, agent_id)
+                                            ORDER BY apartment_id, time)
+                              FROM history), '[]'),
+                        'agents', ({self._agents_sql("history")}),
+                        'leads', ({self._leads_sql(since=True)})),
+                    'token', ({self._token_sql()}))
             """,
-            {
-                "uid": self.env.uid,
-                "since": since_time,
-                "visit": since_visit,
-                # a lead changed by a transaction still open when the token was
-                # made may carry an older write date: look a little further back
-                # (the tablet updates leads in place, so a repeat is harmless)
-                "lead_since": since_time - LEAD_CHANGES_MARGIN,
-                **self._lead_params(),
-            },
+            params,
         )
         return self.env.cr.fetchone()[0]
+
+    def _parse_token(self, token):
+        """(time, visit id) of a token the server made, or None."""
+        if not isinstance(token, dict):
+            return None
+        try:
+            since_visit = int(token.get("visit") or 0)
+            since_time = fields.Datetime.to_datetime(token.get("time"))
+        except (TypeError, ValueError):
+            return None
+        return (since_time, since_visit) if since_time else None
 
     def _check_agent(self):
         if not self.env.user.has_group("door_to_door_crm.group_d2d_agent"):
@@ -409,4 +606,14 @@ class D2dAgentSync(models.AbstractModel):
             "tv": _("TV"),
             "internet_tv": _("Internet + TV"),
             "dismiss": _("Dismiss"),
+            "no_history": _("No visit yet."),
+            "phone_required": _("A lead needs the client's phone number."),
+            "session_expired": _("You are signed out: sign in again to send your events."),
+            "sign_in": _("Sign in"),
+            "switch_user": _("Switch user"),
+            "switch_offline": _("Connect to the network to switch user."),
+            # %(count)s is replaced by the app
+            "others_waiting": _(
+                "%(count)s events of another agent wait on this tablet: they are sent when that agent signs in."
+            ),
         }

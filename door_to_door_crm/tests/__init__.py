@@ -16,3 +16,4 @@ from . import test_installation
 from . import test_agent_sync
 from . import test_agent_sync_concurrency
 from . import test_agent_app_browser
+from . import test_agent_app_js

@@ -10,6 +10,15 @@ from .common import D2dLeadCommon
 
 READY = "window.d2dAgent && window.d2dAgent.state.houses.length > 0"
 
+
+def warm_up_statics():
+    """Read the addons' manifests for the static routes now, in this thread:
+    the browser's first parallel requests would otherwise read them in
+    several threads at once, which Python 3.11.7's parser does not survive
+    ("AST constructor recursion depth mismatch", fixed in 3.11.8)."""
+    return odoo.http.root.statics
+
+
 WAIT_FOR_SERVICE_WORKER = """(async () => {
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     await navigator.serviceWorker.ready;
@@ -38,8 +47,8 @@ WORK_OFFLINE = """(async () => {
         await sleep(20);
     };
     const model = window.d2dAgent;
-    await until(() => model.queue, "the queue");
-    await until(() => !model.state.syncing, "the first sync attempt");
+    await until(() => model.ready, "the app's start");
+    await model.ready;  // the first sync attempt is over
     if (model.state.online) throw new Error("the server is down but the app says online");
     // two taps: the house, apartment 1, "nobody home"
     await click(".o_d2d_house");
@@ -70,11 +79,75 @@ SYNC_BACK = """(async () => {
 })()"""
 
 
+HELPERS = """
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const until = async (check, what) => {
+        for (let i = 0; i < 200; i++) { if (await check()) return; await sleep(50); }
+        throw new Error("timed out waiting for " + what);
+    };
+    const click = async (selector) => {
+        await until(() => document.querySelector(selector), selector);
+        document.querySelector(selector).click();
+        await sleep(50);
+    };
+    const model = window.d2dAgent;
+    await until(() => model.ready !== undefined, "the app's start");  // (a promise: not awaited by until)
+    await model.ready;
+"""
+
+# Agent A, with the server unreachable, knocks on apartment 3; then the tablet is put away.
+RECORD_AS_A = f"""(async () => {{ {HELPERS}
+    await click(".o_d2d_house");
+    await click('.o_d2d_cell[data-number="3"]');
+    await click('.o_d2d_result[data-result="refusal"]');
+    await until(() => model.state.pending === 1, "A's event waiting");
+    model.stop();
+    console.log("test successful");
+}})()"""
+
+# Agent B signs in on the same tablet: A's event stays A's, B's own work goes.
+WORK_AS_B = f"""(async () => {{ {HELPERS}
+    if (model.session.name !== "Agent B") throw new Error("not B's app: " + model.session.name);
+    if (model.state.pending !== 0) throw new Error("B's queue holds A's event");
+    if ((await model.queue.batch()).length) throw new Error("B would send A's event");
+    if (model.state.othersPending !== 1) throw new Error("A's event is not counted: " + model.state.othersPending);
+    await until(() => document.querySelector(".o_d2d_others"), "the notice of another agent's events");
+    await click(".o_d2d_house");
+    await click('.o_d2d_cell[data-number="4"]');
+    await click('.o_d2d_result[data-result="closed"]');
+    await until(() => document.querySelector('.o_d2d_cell[data-number="4"].o_d2d_status_closed'), "cell 4 closed");
+    await model.sync();
+    if (model.state.pending !== 0) throw new Error("B's event was not sent");
+    if (model.state.othersPending !== 1) throw new Error("A's event is gone from the tablet");
+    console.log("test successful");
+}})()"""
+
+# Agent A signs in again: A's event is sent, in A's name; then A switches user.
+BACK_AS_A = f"""(async () => {{ {HELPERS}
+    if (model.session.name !== "Agent A") throw new Error("not A's app: " + model.session.name);
+    await until(async () => (await model.sync(), model.state.pending === 0), "A's event sent");
+    if (model.state.othersPending !== 0) throw new Error("B's sent event still counted");
+    document.querySelector(".o_d2d_switch_user").click();
+    console.log("test successful");
+}})()"""
+
+SIGNED_OUT = """(async () => {
+    if (!document.location.pathname.startsWith("/web/login")) throw new Error("not signed out: " + document.location);
+    if (await caches.match("/d2d/agent")) throw new Error("A's page is still cached for offline use");
+    console.log("test successful");
+})()"""
+
+
 @tagged("post_install", "-at_install")
 class TestAgentAppOffline(HttpCase, D2dLeadCommon):
     """The tablet app in headless Chromium: loaded once online, reloaded with
     the server unreachable, doors logged offline, then synced: the database
     holds exactly those rows, once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        warm_up_statics()
 
     @contextlib.contextmanager
     def server_down(self):
@@ -88,6 +161,15 @@ class TestAgentAppOffline(HttpCase, D2dLeadCommon):
 
         with patch.object(odoo.http.Application, "__call__", unavailable):
             yield
+
+    @contextlib.contextmanager
+    def database(self):
+        """The test's cursor serves the browser's requests too: read it only
+        between two requests (the lock they take), with a fresh cache."""
+        with self.registry.test_lock:
+            self.env.invalidate_all()
+            yield
+            self.env.invalidate_all()
 
     def step(self, browser, code):
         browser._result = Future()  # each step waits for its own success signal
@@ -114,18 +196,63 @@ class TestAgentAppOffline(HttpCase, D2dLeadCommon):
                 browser.navigate_to(url, wait_stop=True)  # reload with the server unreachable
                 self.assertTrue(browser._wait_ready(READY), "the app opened again offline, from its cache")
                 self.step(browser, WORK_OFFLINE)
-            self.assertFalse(apartments.visit_ids, "nothing reached the server while it was down")
+            with self.database():
+                self.assertFalse(apartments.visit_ids, "nothing reached the server while it was down")
 
             self.step(browser, SYNC_BACK)
-            visits = self.env["d2d.visit"].search([("apartment_id", "in", apartments.ids)])
-            self.assertEqual(sorted(visits.mapped("result")), ["closed", "lead"])
-            self.assertEqual(visits.agent_id, self.agent)
-            self.assertEqual(len(set(visits.mapped("uuid"))), 2)
-            lead_apartment = apartments.filtered(lambda a: a.number == 2)
-            self.assertEqual(lead_apartment.lead_id.phone, "+79165551234")
-            self.assertEqual(lead_apartment.lead_id.d2d_service, "internet_tv")
-            self.assertEqual(self.env["crm.lead"].search_count([("d2d_apartment_id", "=", lead_apartment.id)]), 1)
-            self.assertEqual(apartments.filtered(lambda a: a.number == 1).status, "closed")
+            with self.database():
+                visits = self.env["d2d.visit"].search([("apartment_id", "in", apartments.ids)])
+                self.assertEqual(sorted(visits.mapped("result")), ["closed", "lead"])
+                self.assertEqual(visits.agent_id, self.agent)
+                self.assertEqual(len(set(visits.mapped("uuid"))), 2)
+                lead_apartment = apartments.filtered(lambda a: a.number == 2)
+                self.assertEqual(lead_apartment.lead_id.phone, "+79165551234")
+                self.assertEqual(lead_apartment.lead_id.d2d_service, "internet_tv")
+                self.assertEqual(self.env["crm.lead"].search_count([("d2d_apartment_id", "=", lead_apartment.id)]), 1)
+                self.assertEqual(apartments.filtered(lambda a: a.number == 1).status, "closed")
+        finally:
+            browser.stop()
+            self._wait_remaining_requests()
+
+    def test_switching_user_never_sends_an_agents_events_as_anothers(self):
+        """A's event recorded offline stays A's when B signs in on the same
+        tablet: B's app neither sends it nor shows it as B's; it is sent in
+        A's name when A signs in again. Switching user drops the cached page."""
+        self.territory_a.agent_ids = [(4, self.agent_b.id)]
+        apartment_3, apartment_4 = (self.apartment(self.house_a, n) for n in (3, 4))
+        self.env.flush_all()
+        browser = ChromeBrowser(self, headless=True)
+        url = f"{self.base_url()}/d2d/agent"
+        try:
+            self.http_request_key = self.canonical_tag + "_browser_js"
+            self.authenticate("test_agent", "test_agent", browser=browser)
+            self.http_request_strict_check = True
+            browser.navigate_to(url, wait_stop=True)
+            self.assertTrue(browser._wait_ready(READY), "A's app loaded online")
+            self.step(browser, WAIT_FOR_SERVICE_WORKER)
+            with self.server_down():
+                self.step(browser, RECORD_AS_A)
+            with self.database():
+                self.assertFalse(apartment_3.visit_ids)
+
+            self.authenticate("test_agent_b", "test_agent_b", browser=browser)
+            browser.navigate_to(url, wait_stop=True)
+            self.assertTrue(browser._wait_ready(READY), "B's app loaded online")
+            self.step(browser, WORK_AS_B)
+            with self.database():
+                self.assertFalse(apartment_3.visit_ids, "A's event was not sent while B was signed in")
+                self.assertEqual(apartment_4.visit_ids.agent_id, self.agent_b)
+
+            self.authenticate("test_agent", "test_agent", browser=browser)
+            browser.navigate_to(url, wait_stop=True)
+            self.assertTrue(browser._wait_ready(READY), "A's app loaded online again")
+            self.step(browser, BACK_AS_A)
+            self.assertTrue(browser._wait_ready("document.location.pathname.startsWith('/web/login')"))
+            self.step(browser, SIGNED_OUT)
+            with self.database():
+                self.assertEqual(apartment_3.visit_ids.mapped("result"), ["refusal"])
+                self.assertEqual(apartment_3.visit_ids.agent_id, self.agent, "sent in A's name")
+                self.assertEqual(apartment_4.visit_ids.agent_id, self.agent_b)
         finally:
             browser.stop()
             self._wait_remaining_requests()

@@ -11,7 +11,40 @@ from .common import D2dLeadCommon
 
 def ms(moment):
     """A naive UTC datetime as JavaScript's Date.now() counts."""
-    return int(moment.timestamp() * 1000) if moment.tzinfo else int((moment - fields.Datetime.to_datetime("1970-01-01")).total_seconds() * 1000)
+    return (
+        int(moment.timestamp() * 1000)
+        if moment.tzinfo
+        else int((moment - fields.Datetime.to_datetime("1970-01-01")).total_seconds() * 1000)
+    )
+
+
+def decode_apartments(data):
+    """{id: values} of the snapshot's apartments, as decodeSnapshot in
+    static/src/agent_app/queue.js reads its columns (ids as steps)."""
+    columns = data["apartments"]
+    apartments, apartment_id, entrance_id = {}, 0, 0
+    for index, step in enumerate(columns["id"]):
+        apartment_id += step
+        entrance_id += columns["entrance"][index]
+        apartments[apartment_id] = {
+            "entrance": entrance_id,
+            "floor": columns["floor"][index],
+            "number": columns["number"][index],
+            "status": columns["status"][index],
+            "last": columns["last"][index],
+            "note": columns["note"].get(str(apartment_id)),
+            "lead": columns["lead"].get(str(apartment_id)),
+        }
+    return apartments
+
+
+def decode_visits(data):
+    """[(apartment id, result, agent id)] of the snapshot's visit history."""
+    columns, visits, apartment_id = data["visits"], [], 0
+    for index, step in enumerate(columns["apartment"]):
+        apartment_id += step
+        visits.append((apartment_id, columns["result"][index], columns["agent"][index]))
+    return visits
 
 
 @tagged("post_install", "-at_install")
@@ -21,8 +54,10 @@ class TestAgentSync(D2dLeadCommon):
 
     def sync(self, events, user=None, token=None, **payload):
         user = user or self.agent
-        return self.env["d2d.agent.sync"].with_user(user)._sync(
-            {"uid": user.id, "device_id": "tablet-1", "token": token, "events": events, **payload}
+        return (
+            self.env["d2d.agent.sync"]
+            .with_user(user)
+            ._sync({"uid": user.id, "device_id": "tablet-1", "token": token, "events": events, **payload})
         )
 
     def event(self, apartment, result="closed", at=None, uuid=None, **values):
@@ -38,16 +73,57 @@ class TestAgentSync(D2dLeadCommon):
 
     def test_snapshot_holds_the_agents_territory_only(self):
         lead = self.knock_lead()
+        self.apartment(self.house_a, 3).sudo().note = "Dog"
         data = self.env["d2d.agent.sync"].with_user(self.agent)._snapshot()
         self.assertEqual([row[0] for row in data["houses"]], self.house_a.ids)
-        self.assertEqual({row[1] for row in data["apartments"]}, set(self.house_a.ids))
-        self.assertEqual(len(data["apartments"]), len(self.house_a.apartment_ids))
+        apartments = decode_apartments(data)
+        self.assertEqual(sorted(apartments), sorted(self.house_a.apartment_ids.ids))
+        entrances = {row[0]: row[1] for row in data["entrances"]}
+        self.assertEqual({entrances[row["entrance"]] for row in apartments.values()}, set(self.house_a.ids))
+        for apartment in self.house_a.apartment_ids:
+            row = apartments[apartment.id]
+            self.assertEqual(
+                (row["entrance"], row["floor"], row["number"], row["status"], row["note"], row["lead"]),
+                (
+                    apartment.entrance_id.id,
+                    apartment.floor,
+                    apartment.number,
+                    apartment.status,
+                    apartment.note or None,
+                    apartment.lead_id.id or None,
+                ),
+            )
+        self.assertEqual(apartments[lead.d2d_apartment_id.id]["status"], "lead")
+        self.assertEqual(decode_visits(data), [(lead.d2d_apartment_id.id, "lead", self.agent.id)], "the visit history")
+        self.assertEqual(data["agents"], [[self.agent.id, "Agent A"]])
         self.assertEqual([row[0] for row in data["leads"]], lead.ids)
         self.assertEqual(data["leads"][0][2], "new")
         self.assertIn(self.competitor.id, [row[0] for row in data["competitors"]])
         self.assertTrue(data["token"]["visit"])
+        self.assertTrue(data["token"]["houses"])
         with self.assertRefused(UserError, "for door-to-door agents"):
             self.env["d2d.agent.sync"].with_user(self.installer)._snapshot()
+
+    def test_history_keeps_the_last_visits_of_the_last_days(self):
+        apartment = self.apartment(self.house_a, 5)
+        now = fields.Datetime.now()
+        for days, result in (
+            (60, "refusal"),
+            (6, "closed"),
+            (5, "closed"),
+            (4, "closed"),
+            (3, "pensioner"),
+            (2, "closed"),
+            (1, "competitor"),
+        ):
+            values = {"competitor_id": self.competitor.id} if result == "competitor" else {}
+            self.visit(apartment, result, user=self.agent, visit_date=now - timedelta(days=days), **values)
+        data = self.env["d2d.agent.sync"].with_user(self.agent)._snapshot()
+        self.assertEqual(
+            [result for _id, result, _agent in decode_visits(data)],
+            ["closed", "closed", "pensioner", "closed", "competitor"],
+            "the five latest visits of the last 30 days, oldest first",
+        )
 
     def test_same_batch_twice_creates_each_visit_once(self):
         apartment = self.house_a.apartment_ids[0]
@@ -129,9 +205,99 @@ class TestAgentSync(D2dLeadCommon):
         answer = self.sync([], token=token)
         changed = {row[0]: row[1] for row in answer["changes"]["apartments"]}
         self.assertEqual(changed.get(apartment.id), "competitor", "another agent's visit reaches the tablet")
+        self.assertIn(
+            [apartment.id, "competitor", self.agent_b.id], [[v[0], v[2], v[3]] for v in answer["changes"]["visits"]]
+        )
+        self.assertIn([self.agent_b.id, "Agent B"], answer["changes"]["agents"])
         self.assertIn(lead.id, [row[0] for row in answer["changes"]["leads"]])
+        # changes made within the margin before a token are sent again (a
+        # transaction still open then may commit them later); older ones not
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE d2d_visit SET create_date = create_date - interval '1 hour'")
+        self.env.cr.execute("UPDATE d2d_apartment SET write_date = write_date - interval '1 hour'")
+        self.env.cr.execute("UPDATE crm_lead SET write_date = write_date - interval '1 hour'")
         again = self.sync([], token=answer["token"])
-        self.assertNotIn(apartment.id, [row[0] for row in again["changes"]["apartments"]])
+        self.assertEqual(again["changes"]["apartments"], [])
+        self.assertEqual(again["changes"]["visits"], [])
+        self.assertEqual(again["changes"]["leads"], [])
+
+    def test_token_tells_the_tablet_to_reload_when_its_houses_change(self):
+        token = self.sync([])["token"]
+        self.assertEqual(self.sync([])["token"]["houses"], token["houses"], "nothing changed")
+        self.house_b.agent_id = self.agent
+        self.assertNotEqual(self.sync([])["token"]["houses"], token["houses"], "a house given to the agent")
+        token = self.sync([])["token"]
+        self.house_a.entrance_ids[0].intercom_code = "K77"
+        self.assertNotEqual(self.sync([])["token"]["houses"], token["houses"], "an intercom code changed")
+
+    def test_replay_of_another_agents_uuid_is_refused(self):
+        apartment = self.house_a.apartment_ids[9]
+        event = self.event(apartment)
+        self.assertEqual(self.sync([event])["accepted"], [event["uuid"]])
+        self.territory_a.agent_ids = [(4, self.agent_b.id)]
+        answer = self.sync([event], user=self.agent_b)
+        self.assertEqual(answer["accepted"], [])
+        self.assertIn("already uses this event id", answer["rejected"][0]["reason"])
+        self.assertEqual(self.env["d2d.visit"].search([("uuid", "=", event["uuid"])]).agent_id, self.agent)
+
+    def test_the_latest_note_by_device_time_wins(self):
+        apartment = self.house_a.apartment_ids[10]
+        now = fields.Datetime.now()
+        notes = [
+            {
+                "type": "note",
+                "uuid": "n-late",
+                "apartment_id": apartment.id,
+                "note": "Moved out",
+                "time": ms(now - timedelta(minutes=1)),
+            },
+            {
+                "type": "note",
+                "uuid": "n-early",
+                "apartment_id": apartment.id,
+                "note": "Call first",
+                "time": ms(now - timedelta(minutes=30)),
+            },
+        ]
+        answer = self.sync(notes)
+        self.assertEqual(sorted(answer["accepted"]), ["n-early", "n-late"])
+        self.assertEqual(apartment.note, "Moved out")
+
+    def test_visits_of_a_sync_are_written_as_create_writes_them(self):
+        apartment = self.house_a.apartment_ids[11]
+        at = fields.Datetime.now().replace(microsecond=0) - timedelta(minutes=7)
+        event = self.event(apartment, "competitor", at=at, competitor_id=self.competitor.id, note="Cable in the hall")
+        self.sync([event])
+        visit = self.env["d2d.visit"].search([("uuid", "=", event["uuid"])])
+        self.assertRecordValues(
+            visit,
+            [
+                {
+                    "apartment_id": apartment.id,
+                    "house_id": self.house_a.id,
+                    "territory_id": self.territory_a.id,
+                    "agent_id": self.agent.id,
+                    "visit_date": at,
+                    "result": "competitor",
+                    "competitor_id": self.competitor.id,
+                    "note": "Cable in the hall",
+                    "device_id": "tablet-1",
+                    "create_uid": self.agent.id,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            apartment,
+            [
+                {
+                    "status": "competitor",
+                    "last_visit_id": visit.id,
+                    "last_agent_id": self.agent.id,
+                    "last_competitor_id": self.competitor.id,
+                }
+            ],
+        )
+        self.assertIn(visit, apartment.visit_ids)
 
 
 @tagged("post_install", "-at_install")
@@ -155,9 +321,14 @@ class TestAgentRoutes(HttpCase, D2dLeadCommon):
         worker = self.url_open("/d2d/sw.js")
         self.assertEqual(worker.headers["Service-Worker-Allowed"], "/d2d/")
         snapshot = self.rpc("/d2d/agent/snapshot", {})["result"]
-        self.assertEqual(len(snapshot["apartments"]), len(self.house_a.apartment_ids))
-        event = {"type": "visit", "uuid": "http-1", "apartment_id": self.house_a.apartment_ids[0].id,
-                 "result": "closed", "time": int(time.time() * 1000) - 60000}
+        self.assertEqual(sorted(decode_apartments(snapshot)), sorted(self.house_a.apartment_ids.ids))
+        event = {
+            "type": "visit",
+            "uuid": "http-1",
+            "apartment_id": self.house_a.apartment_ids[0].id,
+            "result": "closed",
+            "time": int(time.time() * 1000) - 60000,
+        }
         answer = self.rpc("/d2d/agent/sync", {"uid": self.agent.id, "token": snapshot["token"], "events": [event]})
         self.assertEqual(answer["result"]["accepted"], ["http-1"])
         refused = self.rpc("/d2d/agent/sync", {"uid": self.agent.id, "events": [event] * 501})

@@ -1,112 +1,158 @@
 /** @odoo-module */
-import { Component, onMounted, onWillStart, onWillUnmount, reactive, useState, xml } from "@odoo/owl";
-import { EventQueue, backoff, mergeApartments, newUuid, openDatabase } from "./queue";
+import { Component, reactive, useState, xml } from "@odoo/owl";
+import {
+    BATCH_SIZE,
+    DB_NAME,
+    EventQueue,
+    decodeSnapshot,
+    mergeApartments,
+    mergeHistory,
+    mergeLeads,
+    newUuid,
+    nextSyncDelay,
+    openDatabase,
+} from "./queue";
 
 const COMPETITOR = "competitor";
 const LEAD = "lead";
 const POTENTIAL = ["closed", "competitor", "refusal"];
+// The service worker's caches are named so (static/src/agent_sw/sw.js).
+const APP_CACHE_PREFIX = "d2d-agent";
 
-async function jsonRpc(url, params) {
-    const response = await fetch(url, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        credentials: "same-origin",
-        body: JSON.stringify({ jsonrpc: "2.0", method: "call", params, id: Date.now() }),
-    });
+const LOGIN_URL = "/web/login?redirect=%2Fd2d%2Fagent";
+const LOGOUT_URL = "/web/session/logout?redirect=%2Fd2d%2Fagent";
+
+/** A JSON-RPC call to the server. An error says why: `offline` (no answer,
+ * or the server failing), `expired` (signed out), or refused by the server
+ * with its message (the request reached it and was turned down). */
+export async function jsonRpc(url, params) {
+    let response;
+    try {
+        response = await fetch(url, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            credentials: "same-origin",
+            body: JSON.stringify({ jsonrpc: "2.0", method: "call", params, id: Date.now() }),
+        });
+    } catch (cause) {
+        throw Object.assign(new Error(cause.message), { offline: true });
+    }
+    if (response.redirected && new URL(response.url).pathname.startsWith("/web/login")) {
+        throw Object.assign(new Error("session expired"), { expired: true });
+    }
     if (!response.ok) {
-        throw new Error(`HTTP ${response.status}`);
+        throw Object.assign(new Error(`HTTP ${response.status}`), { offline: true });
     }
     const body = await response.json();
     if (body.error) {
-        const error = new Error(body.error.data?.message || body.error.message);
-        error.refused = true;
-        throw error;
+        const data = body.error.data || {};
+        const expired = data.name === "odoo.http.SessionExpiredException";
+        throw Object.assign(new Error(data.message || body.error.message), { refused: !expired, expired });
     }
     return body.result;
 }
 
-/** The state of the app: snapshot in memory, queue in IndexedDB, sync loop. */
+/** The state of the app: the territory in memory and in IndexedDB, the
+ * queue of events, the sync loop (on start, on reconnect, when the tablet
+ * wakes up, every minute, and after failures with a growing back-off). */
 export class AgentModel {
-    constructor(session) {
+    constructor(session, { rpc = jsonRpc, dbName = DB_NAME } = {}) {
         this.session = session;
         this.t = session.strings;
+        this.rpc = rpc;
+        this.dbName = dbName;
         this.state = reactive({
             online: navigator.onLine,
             syncing: false,
             lastSync: null,
             pending: 0,
+            othersPending: 0,
             rejected: [],
+            events: [],
             houses: [],
             entrances: [],
             apartments: [],
+            visits: [],
+            agents: {},
             leads: [],
             competitors: [],
             error: null,
+            expired: false,
         });
+        this.data = null;
         this.failures = 0;
         this.timer = null;
+        this.running = null;
     }
 
     async start() {
-        this.queue = new EventQueue(await openDatabase(), this.session.uid);
-        const snapshot = await this.queue.get("snapshot");
-        if (snapshot) {
-            this.load(snapshot);
+        this.queue = new EventQueue(await openDatabase(this.dbName), this.session.uid);
+        const saved = await this.queue.get("state");
+        if (saved) {
+            this.load(saved);
         }
         this.state.lastSync = (await this.queue.get("lastSync")) || null;
         await this.refreshQueue();
+        this.reapplyPending(await this.queue.pending());
         window.addEventListener("online", () => this.onOnline());
         window.addEventListener("offline", () => (this.state.online = false));
-        if (!snapshot) {
-            await this.fetchSnapshot();
-        }
-        this.sync();
+        document.addEventListener(
+            "visibilitychange",
+            () => document.visibilityState === "visible" && this.sync(),
+        );
+        await this.sync();
     }
 
-    load(snapshot) {
-        this.snapshot = snapshot;
-        const s = this.state;
-        s.houses = snapshot.houses.map(([id, name, territoryId]) => ({ id, name, territoryId }));
-        s.entrances = snapshot.entrances.map(([id, houseId, number, intercom]) => ({ id, houseId, number, intercom }));
-        s.apartments = snapshot.apartments.map(([id, houseId, entranceId, floor, number, status, note, last, leadId]) => ({
-            id, houseId, entranceId, floor, number, status, note, lastVisit: (last || 0) * 1000, leadId,
-        }));
-        s.leads = snapshot.leads.map((row) => this.leadFromRow(row));
-        s.competitors = snapshot.competitors.map(([id, name]) => ({ id, name }));
+    stop() {
+        clearTimeout(this.timer);
+        this.timer = null;
+        this.stopped = true;
     }
 
-    leadFromRow([id, name, code, stage, apartmentId, phone, installation, active]) {
-        return { id, name, code, stage, apartmentId, phone, installation: installation ? installation * 1000 : null, active };
+    load(data) {
+        this.data = data;
+        Object.assign(this.state, {
+            houses: data.houses,
+            entrances: data.entrances,
+            apartments: data.apartments,
+            visits: data.visits,
+            agents: data.agents,
+            leads: data.leads,
+            competitors: data.competitors,
+        });
     }
 
     async fetchSnapshot() {
-        try {
-            const snapshot = await jsonRpc("/d2d/agent/snapshot", {});
-            await this.queue.set("snapshot", snapshot);
-            await this.queue.set("token", snapshot.token);
-            this.load(snapshot);
-            this.reapplyPending(await this.queue.pending());
-            this.markSynced();
-        } catch (error) {
-            this.noteFailure(error);
-        }
+        const snapshot = await this.rpc("/d2d/agent/snapshot", {});
+        const data = decodeSnapshot(snapshot);
+        this.load(data);
+        this.reapplyPending(await this.queue.pending());
+        await this.queue.set("state", data);
+        await this.queue.set("token", snapshot.token);
     }
 
     async refreshQueue() {
         const events = await this.queue.all();
+        this.state.events = events;
         this.state.pending = events.filter((e) => e.state === "pending").length;
         this.state.rejected = events.filter((e) => e.state === "rejected");
+        this.state.othersPending = await this.queue.othersPending();
         return events;
     }
 
     reapplyPending(pending) {
-        const visits = pending.filter((e) => e.type === "visit");
-        this.state.apartments = mergeApartments(this.state.apartments, [], visits);
+        this.state.apartments = mergeApartments(this.state.apartments, [], pending);
     }
 
     /** One door logged: stored first, shown at once, sent when possible. */
     async record(apartment, values) {
-        const event = { type: "visit", uuid: newUuid(), apartment_id: apartment.id, time: Date.now(), ...values };
+        const event = {
+            type: "visit",
+            uuid: newUuid(),
+            apartment_id: apartment.id,
+            time: Date.now(),
+            ...values,
+        };
         await this.queue.add(event);
         this.reapplyPending([event]);
         await this.refreshQueue();
@@ -115,10 +161,15 @@ export class AgentModel {
     }
 
     async saveNote(apartment, note) {
-        await this.queue.add({ type: "note", uuid: newUuid(), apartment_id: apartment.id, note, time: Date.now() });
-        apartment.note = note;
+        const event = { type: "note", uuid: newUuid(), apartment_id: apartment.id, note, time: Date.now() };
+        await this.queue.add(event);
+        const index = this.state.apartments.findIndex((a) => a.id === apartment.id);
+        if (index >= 0) {
+            this.state.apartments[index] = { ...this.state.apartments[index], note };
+        }
         await this.refreshQueue();
         this.sync();
+        return event;
     }
 
     async dismiss(event) {
@@ -132,85 +183,130 @@ export class AgentModel {
         this.sync();
     }
 
+    /** Send what waits (in batches), take the changes; safe to repeat, and
+     * one sync at a time: a call during a sync waits for that one. */
+    sync() {
+        if (!this.queue || this.stopped) {
+            return Promise.resolve();
+        }
+        if (!this.running) {
+            this.running = this._sync().finally(() => (this.running = null));
+        }
+        return this.running;
+    }
+
+    async _sync() {
+        clearTimeout(this.timer);
+        this.state.syncing = true;
+        try {
+            if (!this.data) {
+                await this.fetchSnapshot();
+            }
+            for (;;) {
+                const pendingBefore = this.state.pending;
+                const events = await this.queue.batch();
+                const token = await this.queue.get("token");
+                const answer = await this.rpc("/d2d/agent/sync", {
+                    uid: this.session.uid,
+                    device_id: await this.deviceId(),
+                    token,
+                    events,
+                });
+                await this.queue.settle(answer);
+                await this.queue.set("token", answer.token);
+                if (token && answer.token.houses !== token.houses) {
+                    await this.fetchSnapshot(); // the territory itself changed
+                } else {
+                    await this.applyChanges(answer.changes);
+                }
+                await this.refreshQueue();
+                if (events.length < BATCH_SIZE || this.state.pending >= pendingBefore) {
+                    break;
+                }
+            }
+            this.markSynced();
+        } catch (error) {
+            this.noteFailure(error);
+        } finally {
+            this.state.syncing = false;
+            await this.refreshQueue();
+            this.schedule();
+        }
+    }
+
+    async applyChanges(changes) {
+        const pending = await this.queue.pending();
+        const s = this.state;
+        s.apartments = mergeApartments(s.apartments, changes.apartments, pending);
+        s.visits = mergeHistory(s.visits, changes.visits);
+        s.agents = { ...s.agents, ...Object.fromEntries(changes.agents) };
+        s.leads = mergeLeads(s.leads, changes.leads);
+        await this.persist();
+    }
+
+    async persist() {
+        const s = this.state;
+        const data = {
+            houses: s.houses,
+            entrances: s.entrances,
+            apartments: s.apartments,
+            visits: s.visits,
+            agents: s.agents,
+            leads: s.leads,
+            competitors: s.competitors,
+        };
+        this.data = data;
+        // IndexedDB stores plain objects, not OWL's reactive proxies
+        await this.queue.set("state", JSON.parse(JSON.stringify(data)));
+    }
+
     markSynced() {
-        this.state.online = true;
-        this.state.error = null;
+        Object.assign(this.state, { online: true, error: null, expired: false, lastSync: Date.now() });
         this.failures = 0;
-        this.state.lastSync = Date.now();
         this.queue.set("lastSync", this.state.lastSync);
     }
 
     noteFailure(error) {
         this.failures += 1;
-        if (error.refused) {
-            this.state.error = error.message;
-        } else {
+        if (error.expired) {
+            Object.assign(this.state, { online: true, expired: true, error: this.t.session_expired });
+        } else if (error.refused) {
+            Object.assign(this.state, { online: true, error: error.message });
+        } else if (error.offline) {
             this.state.online = false;
+        } else {
+            this.state.error = error.message;
         }
-        clearTimeout(this.timer);
-        this.timer = setTimeout(() => this.sync(), backoff(this.failures) * 1000);
     }
 
-    /** Send what waits (in batches), take the changes; safe to repeat. */
-    async sync() {
-        if (this.state.syncing || !this.queue) {
-            return;
-        }
-        this.state.syncing = true;
-        try {
-            if (!this.snapshot) {
-                await this.fetchSnapshot();
-            }
-            const pending = await this.queue.pending();
-            const events = pending.slice(0, 200).map(({ uid, state, reason, ...event }) => event);
-            const token = await this.queue.get("token");
-            const answer = await jsonRpc("/d2d/agent/sync", {
-                uid: this.session.uid,
-                device_id: await this.deviceId(),
-                token,
-                events,
-            });
-            await this.queue.settle(answer);
-            await this.queue.set("token", answer.token);
-            const left = await this.queue.pending();
-            this.state.apartments = mergeApartments(this.state.apartments, answer.changes.apartments, left);
-            for (const row of answer.changes.leads) {
-                const lead = this.leadFromRow(row);
-                const index = this.state.leads.findIndex((l) => l.id === lead.id);
-                if (index >= 0) {
-                    this.state.leads[index] = lead;
-                } else {
-                    this.state.leads.push(lead);
-                }
-            }
-            await this.persist();
-            this.markSynced();
-            await this.refreshQueue();
-            if (left.length && pending.length > events.length) {
-                setTimeout(() => this.sync(), 0);
-            }
-        } catch (error) {
-            this.noteFailure(error);
-        } finally {
-            this.state.syncing = false;
-        }
+    schedule() {
         clearTimeout(this.timer);
-        this.timer = setTimeout(() => this.sync(), backoff(this.failures || 1) * 12000);
+        if (!this.stopped) {
+            this.timer = setTimeout(() => this.sync(), nextSyncDelay(this.failures) * 1000);
+        }
     }
 
-    async persist() {
-        const s = this.state;
-        const snapshot = {
-            ...this.snapshot,
-            apartments: s.apartments.map((a) => [
-                a.id, a.houseId, a.entranceId, a.floor, a.number, a.status, a.note, Math.round(a.lastVisit / 1000), a.leadId,
-            ]),
-            leads: s.leads.map((l) => [
-                l.id, l.name, l.code, l.stage, l.apartmentId, l.phone, l.installation && l.installation / 1000, l.active,
-            ]),
-        };
-        this.snapshot = snapshot;
-        await this.queue.set("snapshot", snapshot);
+    /** Sign out to let another agent sign in. The app's cached page (which
+     * holds this agent's name) is dropped so that no one opens it offline
+     * in this agent's name; the events stay, kept for this agent. */
+    async switchUser() {
+        if (!this.state.online) {
+            this.state.error = this.t.switch_offline;
+            return false;
+        }
+        this.stop();
+        if (window.caches) {
+            const names = await window.caches.keys();
+            await Promise.all(
+                names.filter((n) => n.startsWith(APP_CACHE_PREFIX)).map((n) => window.caches.delete(n)),
+            );
+        }
+        window.location.assign(LOGOUT_URL);
+        return true;
+    }
+
+    signIn() {
+        window.location.assign(LOGIN_URL);
     }
 
     async deviceId() {
@@ -223,17 +319,21 @@ export class AgentModel {
     }
 }
 
-class SyncBar extends Component {
-    static props = ["model"];
+/** Always on top: online or not, events waiting, last sync, sync now, and
+ * who is signed in (with the way to switch user). */
+export class SyncBar extends Component {
+    static props = { model: Object };
     static template = xml`
         <div class="o_d2d_syncbar" t-att-class="state.online ? 'is-online' : 'is-offline'">
             <span class="o_d2d_dot"/>
-            <span t-esc="state.online ? t.online : t.offline"/>
+            <span class="o_d2d_network" t-esc="state.online ? t.online : t.offline"/>
             <span class="o_d2d_pending"><t t-esc="state.pending"/> <t t-esc="t.waiting"/></span>
             <span class="o_d2d_last"><t t-esc="t.last_sync"/>: <t t-esc="lastSync"/></span>
             <button class="o_d2d_sync_now" t-on-click="() => props.model.sync()" t-att-disabled="state.syncing">
                 <t t-esc="state.syncing ? t.syncing : t.sync_now"/>
             </button>
+            <span class="o_d2d_user" t-esc="props.model.session.name"/>
+            <button class="o_d2d_switch_user" t-on-click="() => props.model.switchUser()" t-esc="t.switch_user"/>
         </div>`;
     setup() {
         this.state = useState(this.props.model.state);
@@ -246,15 +346,144 @@ class SyncBar extends Component {
     }
 }
 
+/** An apartment: one tap per result, the lead form, the note, the history. */
+export class ApartmentCard extends Component {
+    static props = { model: Object, apartment: Object, close: Function };
+    static template = xml`
+        <div class="o_d2d_apartment">
+            <button class="o_d2d_back" t-on-click="props.close" t-esc="t.back"/>
+            <h2><t t-esc="t.apartment"/> <t t-esc="props.apartment.number"/>
+                <small> · <t t-esc="t.floor"/> <t t-esc="props.apartment.floor"/></small></h2>
+            <div class="o_d2d_results">
+                <button t-foreach="results" t-as="result" t-key="result[0]"
+                        t-att-class="'o_d2d_result o_d2d_status_' + result[0]"
+                        t-att-data-result="result[0]"
+                        t-on-click="() => this.choose(result[0])" t-esc="result[1]"/>
+            </div>
+            <div t-if="ui.form === 'competitor'" class="o_d2d_form">
+                <div t-esc="t.which_competitor"/>
+                <button t-foreach="state.competitors" t-as="competitor" t-key="competitor.id"
+                        class="o_d2d_competitor" t-on-click="() => this.log('competitor', {competitor_id: competitor.id})"
+                        t-esc="competitor.name"/>
+            </div>
+            <div t-if="ui.form === 'lead'" class="o_d2d_form o_d2d_lead_form">
+                <input name="contact_name" t-att-placeholder="t.client_name" t-model="ui.lead.contact_name"/>
+                <input name="phone" type="tel" t-att-placeholder="t.phone" t-model="ui.lead.phone"/>
+                <select name="service" t-model="ui.lead.service">
+                    <option value="internet" t-esc="t.internet"/>
+                    <option value="tv" t-esc="t.tv"/>
+                    <option value="internet_tv" t-esc="t.internet_tv"/>
+                </select>
+                <div t-if="ui.leadError" class="o_d2d_error o_d2d_lead_error" t-esc="ui.leadError"/>
+                <button class="o_d2d_save_lead" t-on-click="() => this.logLead()" t-esc="t.save_lead"/>
+                <button class="o_d2d_cancel" t-on-click="() => (this.ui.form = null)" t-esc="t.cancel"/>
+            </div>
+            <textarea class="o_d2d_note" t-att-placeholder="t.note" t-model="ui.note"/>
+            <button class="o_d2d_save_note" t-on-click="() => this.saveNote()" t-esc="t.save_note"/>
+            <h3 t-esc="t.history"/>
+            <div t-if="!history.length" class="o_d2d_history_empty" t-esc="t.no_history"/>
+            <div t-foreach="history" t-as="line" t-key="line.key" class="o_d2d_history_line"
+                 t-att-class="{'is-pending': line.state === 'pending', 'is-rejected': line.state === 'rejected'}">
+                <span class="o_d2d_history_time" t-esc="formatDate(line.time)"/>
+                <span t-attf-class="o_d2d_badge o_d2d_status_#{line.result}" t-esc="resultLabel(line.result)"/>
+                <span class="o_d2d_history_agent" t-esc="line.agent"/>
+                <em t-if="line.state === 'pending'" t-esc="t.pending"/>
+                <em t-if="line.state === 'rejected'"><t t-esc="t.rejected"/>: <t t-esc="line.reason"/></em>
+            </div>
+        </div>`;
+
+    setup() {
+        this.state = useState(this.props.model.state);
+        this.t = this.props.model.t;
+        this.results = this.props.model.session.results;
+        this.ui = useState({
+            form: null,
+            note: this.props.apartment.note || "",
+            leadError: null,
+            lead: emptyLead(),
+        });
+    }
+    /** The apartment's visits, newest first: the server's history and this
+     * tablet's events not sent yet or refused. */
+    get history() {
+        const id = this.props.apartment.id;
+        const agents = this.state.agents;
+        const lines = this.state.visits
+            .filter((visit) => visit.apartmentId === id)
+            .map((visit) => ({
+                key: `${visit.time}/${visit.result}/${visit.agentId}`,
+                time: visit.time,
+                result: visit.result,
+                agent: agents[visit.agentId] || "",
+                state: "done",
+            }));
+        for (const event of this.state.events) {
+            if (event.apartment_id === id && event.type === "visit") {
+                lines.push({
+                    key: event.uuid,
+                    time: event.time,
+                    result: event.result,
+                    agent: this.props.model.session.name,
+                    state: event.state,
+                    reason: event.reason,
+                });
+            }
+        }
+        return lines.sort((a, b) => b.time - a.time);
+    }
+    choose(result) {
+        if (result === COMPETITOR || result === LEAD) {
+            this.ui.form = result;
+        } else {
+            this.log(result, {});
+        }
+    }
+    async log(result, values) {
+        await this.props.model.record(this.props.apartment, {
+            result,
+            note: this.ui.note || false,
+            ...values,
+        });
+        this.props.close();
+    }
+    logLead() {
+        const { contact_name, phone, service } = this.ui.lead;
+        if (!phone.trim()) {
+            this.ui.leadError = this.t.phone_required;
+            return;
+        }
+        return this.log(LEAD, { contact_name, phone, service });
+    }
+    async saveNote() {
+        await this.props.model.saveNote(this.props.apartment, this.ui.note);
+    }
+    resultLabel(code) {
+        const result = this.results.find((r) => r[0] === code);
+        return result ? result[1] : code;
+    }
+    formatDate(ms) {
+        return new Date(ms).toLocaleString();
+    }
+}
+
+function emptyLead() {
+    return { contact_name: "", phone: "", service: "internet" };
+}
+
 export class AgentApp extends Component {
-    static props = ["model"];
-    static components = { SyncBar };
+    static props = { model: Object };
+    static components = { SyncBar, ApartmentCard };
     static template = xml`
         <div class="o_d2d_agent">
             <SyncBar model="props.model"/>
-            <div t-if="state.error" class="o_d2d_error" t-esc="state.error"/>
+            <div t-if="state.error" class="o_d2d_error">
+                <t t-esc="state.error"/>
+                <button t-if="state.expired" class="o_d2d_sign_in" t-on-click="() => props.model.signIn()" t-esc="t.sign_in"/>
+            </div>
+            <div t-if="state.othersPending" class="o_d2d_others" t-esc="othersPendingText"/>
             <div t-foreach="state.rejected" t-as="event" t-key="event.uuid" class="o_d2d_rejected">
-                <t t-esc="t.rejected"/>: <t t-esc="apartmentLabel(event.apartment_id)"/> — <t t-esc="event.reason"/>
+                <t t-esc="t.rejected"/>: <t t-esc="apartmentLabel(event.apartment_id)"/>
+                (<t t-esc="resultLabel(event.result)"/>) — <t t-esc="event.reason"/>
                 <button t-on-click="() => props.model.dismiss(event)" t-esc="t.dismiss"/>
             </div>
             <nav class="o_d2d_tabs">
@@ -263,7 +492,9 @@ export class AgentApp extends Component {
                 <button t-att-class="{active: ui.tab === 'potential'}" t-on-click="() => this.go('potential')" t-esc="t.potential"/>
             </nav>
             <div t-if="!state.houses.length" class="o_d2d_empty" t-esc="t.no_data"/>
-            <t t-if="ui.tab === 'houses' and !ui.house">
+            <ApartmentCard t-if="openApartmentRecord" model="props.model" apartment="openApartmentRecord"
+                           close="() => this.closeApartment()" t-key="ui.apartmentId"/>
+            <t t-elif="ui.tab === 'houses' and !openHouseRecord">
                 <input class="o_d2d_search" t-att-placeholder="t.search" t-model="ui.search"/>
                 <div t-foreach="houseRows" t-as="row" t-key="row.house.id" class="o_d2d_house"
                      t-on-click="() => this.openHouse(row.house)">
@@ -271,11 +502,11 @@ export class AgentApp extends Component {
                     <span class="o_d2d_progress"><t t-esc="row.visited"/> / <t t-esc="row.total"/> · <t t-esc="row.leads"/> ★</span>
                 </div>
             </t>
-            <t t-if="ui.tab === 'houses' and ui.house and !ui.apartment">
-                <button class="o_d2d_back" t-on-click="() => (this.ui.house = null)" t-esc="t.back"/>
-                <h2 t-esc="ui.house.name"/>
+            <t t-elif="ui.tab === 'houses' and openHouseRecord">
+                <button class="o_d2d_back" t-on-click="() => (this.ui.houseId = null)" t-esc="t.back"/>
+                <h2 t-esc="openHouseRecord.name"/>
                 <div class="o_d2d_map">
-                    <div t-foreach="entrancesOf(ui.house)" t-as="entrance" t-key="entrance.id" class="o_d2d_entrance">
+                    <div t-foreach="entrancesOf(openHouseRecord)" t-as="entrance" t-key="entrance.id" class="o_d2d_entrance">
                         <div class="o_d2d_entrance_head">
                             <t t-esc="t.entrance"/> <t t-esc="entrance.number"/>
                             <small t-if="entrance.intercom"> · <t t-esc="t.intercom"/> <t t-esc="entrance.intercom"/></small>
@@ -289,44 +520,16 @@ export class AgentApp extends Component {
                     </div>
                 </div>
             </t>
-            <t t-if="ui.apartment">
-                <button class="o_d2d_back" t-on-click="() => (this.ui.apartment = null)" t-esc="t.back"/>
-                <h2><t t-esc="t.apartment"/> <t t-esc="ui.apartment.number"/></h2>
-                <div class="o_d2d_results">
-                    <button t-foreach="results" t-as="result" t-key="result[0]"
-                            t-att-class="'o_d2d_result o_d2d_status_' + result[0]"
-                            t-att-data-result="result[0]"
-                            t-on-click="() => this.choose(result[0])" t-esc="result[1]"/>
-                </div>
-                <div t-if="ui.form === 'competitor'" class="o_d2d_form">
-                    <div t-esc="t.which_competitor"/>
-                    <button t-foreach="state.competitors" t-as="competitor" t-key="competitor.id"
-                            class="o_d2d_competitor" t-on-click="() => this.log('competitor', {competitor_id: competitor.id})"
-                            t-esc="competitor.name"/>
-                </div>
-                <div t-if="ui.form === 'lead'" class="o_d2d_form o_d2d_lead_form">
-                    <input name="contact_name" t-att-placeholder="t.client_name" t-model="ui.lead.contact_name"/>
-                    <input name="phone" type="tel" t-att-placeholder="t.phone" t-model="ui.lead.phone"/>
-                    <select name="service" t-model="ui.lead.service">
-                        <option value="internet" t-esc="t.internet"/>
-                        <option value="tv" t-esc="t.tv"/>
-                        <option value="internet_tv" t-esc="t.internet_tv"/>
-                    </select>
-                    <button class="o_d2d_save_lead" t-on-click="() => this.logLead()" t-esc="t.save_lead"/>
-                </div>
-                <textarea class="o_d2d_note" t-att-placeholder="t.note" t-model="ui.note"/>
-                <button class="o_d2d_save_note" t-on-click="saveNote" t-esc="t.save_note"/>
-            </t>
-            <t t-if="ui.tab === 'leads'">
+            <t t-elif="ui.tab === 'leads'">
                 <div t-foreach="state.leads" t-as="lead" t-key="lead.id" class="o_d2d_lead">
                     <div class="o_d2d_lead_name" t-esc="lead.name"/>
                     <div><span class="o_d2d_stage" t-esc="lead.stage"/>
                         <t t-if="lead.installation"> · <t t-esc="t.installation"/>: <t t-esc="formatDate(lead.installation)"/></t></div>
                 </div>
             </t>
-            <t t-if="ui.tab === 'potential'">
+            <t t-elif="ui.tab === 'potential'">
                 <div t-foreach="potential" t-as="apartment" t-key="apartment.id" class="o_d2d_house"
-                     t-on-click="() => this.openApartment(apartment, true)">
+                     t-on-click="() => this.openApartment(apartment)">
                     <span t-esc="apartmentLabel(apartment.id)"/>
                     <span t-attf-class="o_d2d_badge o_d2d_status_#{apartment.status}" t-esc="resultLabel(apartment.status)"/>
                 </div>
@@ -337,16 +540,27 @@ export class AgentApp extends Component {
         this.state = useState(this.props.model.state);
         this.t = this.props.model.t;
         this.results = this.props.model.session.results;
-        this.ui = useState({ tab: "houses", search: "", house: null, apartment: null, form: null, note: "",
-                             lead: { contact_name: "", phone: "", service: "internet" } });
+        this.ui = useState({ tab: "houses", search: "", houseId: null, apartmentId: null });
     }
 
+    // (not named "house" nor "apartment": the template's loops use those names)
+    get openHouseRecord() {
+        return this.state.houses.find((h) => h.id === this.ui.houseId);
+    }
+    get openApartmentRecord() {
+        return this.ui.apartmentId && this.state.apartments.find((a) => a.id === this.ui.apartmentId);
+    }
+    get othersPendingText() {
+        return this.t.others_waiting.replace("%(count)s", this.state.othersPending);
+    }
     go(tab) {
-        Object.assign(this.ui, { tab, house: null, apartment: null, form: null });
+        Object.assign(this.ui, { tab, houseId: null, apartmentId: null });
     }
     get houseRows() {
         const search = this.ui.search.trim().toLowerCase();
-        const stats = new Map(this.state.houses.map((h) => [h.id, { house: h, total: 0, visited: 0, leads: 0 }]));
+        const stats = new Map(
+            this.state.houses.map((h) => [h.id, { house: h, total: 0, visited: 0, leads: 0 }]),
+        );
         for (const apartment of this.state.apartments) {
             const row = stats.get(apartment.houseId);
             if (row) {
@@ -377,35 +591,19 @@ export class AgentApp extends Component {
         }
         return [...floors.entries()]
             .sort((a, b) => b[0] - a[0])
-            .map(([floor, apartments]) => ({ floor, apartments: apartments.sort((a, b) => a.number - b.number) }));
+            .map(([floor, apartments]) => ({
+                floor,
+                apartments: apartments.sort((a, b) => a.number - b.number),
+            }));
     }
     openHouse(house) {
-        this.ui.house = house;
+        this.ui.houseId = house.id;
     }
-    openApartment(apartment, fromPotential = false) {
-        if (fromPotential) {
-            this.ui.house = this.state.houses.find((h) => h.id === apartment.houseId);
-        }
-        Object.assign(this.ui, { apartment, form: null, note: apartment.note || "" });
+    openApartment(apartment) {
+        Object.assign(this.ui, { houseId: apartment.houseId, apartmentId: apartment.id });
     }
-    choose(result) {
-        if (result === COMPETITOR || result === LEAD) {
-            this.ui.form = result;
-        } else {
-            this.log(result, {});
-        }
-    }
-    async log(result, values) {
-        await this.props.model.record(this.ui.apartment, { result, note: this.ui.note || false, ...values });
-        Object.assign(this.ui, { apartment: null, form: null, note: "",
-                                 lead: { contact_name: "", phone: "", service: "internet" } });
-    }
-    logLead() {
-        const { contact_name, phone, service } = this.ui.lead;
-        return this.log(LEAD, { contact_name, phone, service });
-    }
-    async saveNote() {
-        await this.props.model.saveNote(this.ui.apartment, this.ui.note);
+    closeApartment() {
+        this.ui.apartmentId = null;
     }
     apartmentLabel(apartmentId) {
         const apartment = this.state.apartments.find((a) => a.id === apartmentId);

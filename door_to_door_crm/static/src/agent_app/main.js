@@ -14,5 +14,6 @@ whenReady(async () => {
         navigator.serviceWorker.register("/d2d/sw.js", { scope: "/d2d/" }).catch(() => {});
     }
     await mount(AgentApp, root, { props: { model } });
-    await model.start();
+    model.ready = model.start(); // resolved after the first sync attempt
+    await model.ready;
 });

@@ -1,14 +1,22 @@
 /** @odoo-module */
-// The tablet's memory: IndexedDB keeps the snapshot, the pending events and
+// The tablet's memory: IndexedDB keeps the territory, the pending events and
 // the sync token of each user apart, so that one agent's events are never
 // sent in another agent's name. The merge rules are pure functions.
 
-const DB_NAME = "d2d-agent";
+export const DB_NAME = "d2d-agent";
 const DB_VERSION = 1;
+// A sync carries at most this many events (the server takes up to 500).
+export const BATCH_SIZE = 200;
+// Seconds between two syncs while all goes well.
+export const SYNC_PERIOD = 60;
+// Longest wait, in seconds, between two tries while the server is unreachable.
+export const MAX_BACKOFF = 300;
+// Layout of the server's snapshot that decodeSnapshot reads.
+export const SNAPSHOT_FORMAT = 2;
 
-export function openDatabase(indexedDB = window.indexedDB) {
+export function openDatabase(name = DB_NAME, indexedDB = window.indexedDB) {
     return new Promise((resolve, reject) => {
-        const request = indexedDB.open(DB_NAME, DB_VERSION);
+        const request = indexedDB.open(name, DB_VERSION);
         request.onupgradeneeded = () => {
             const db = request.result;
             db.createObjectStore("kv");
@@ -27,6 +35,15 @@ function done(request) {
     });
 }
 
+function completed(transaction) {
+    return new Promise((resolve, reject) => {
+        transaction.oncomplete = () => resolve();
+        transaction.onerror = () => reject(transaction.error);
+        transaction.onabort = () => reject(transaction.error);
+    });
+}
+
+/** The events and the data of one user on this device. */
 export class EventQueue {
     constructor(db, uid) {
         this.db = db;
@@ -47,35 +64,52 @@ export class EventQueue {
         await done(this.store("events", "readwrite").put(record));
         return record;
     }
+    /** This user's events, oldest first (by device time). */
     async all() {
-        return done(this.store("events").index("uid").getAll(this.uid));
+        const events = await done(this.store("events").index("uid").getAll(this.uid));
+        return events.sort((a, b) => a.time - b.time);
     }
     async pending() {
         return (await this.all()).filter((event) => event.state === "pending");
     }
+    /** The next batch to send, as the server takes it: without the queue's
+     * own fields (user, state, reason). */
+    async batch(size = BATCH_SIZE) {
+        return (await this.pending()).slice(0, size).map(({ uid, state, reason, ...event }) => event);
+    }
+    /** Events other users left on this device, waiting for them to sign in. */
+    async othersPending() {
+        const events = await done(this.store("events").getAll());
+        return events.filter((event) => event.uid !== this.uid && event.state === "pending").length;
+    }
     /** Apply the server's answer: accepted events leave the queue, rejected
-     * ones stay, visible with their reason, until the agent dismisses them. */
+     * ones stay, visible with their reason, until the agent dismisses them.
+     * Only this user's events are touched, whatever the answer names. */
     async settle(answer) {
         const transaction = this.db.transaction("events", "readwrite");
         const store = transaction.objectStore("events");
-        for (const uuid of answer.accepted || []) {
-            store.delete(uuid);
-        }
-        for (const { uuid, reason } of answer.rejected || []) {
+        const update = (uuid, change) => {
             const request = store.get(uuid);
             request.onsuccess = () => {
-                if (request.result) {
-                    store.put({ ...request.result, state: "rejected", reason });
+                const event = request.result;
+                if (event && event.uid === this.uid) {
+                    change(event);
                 }
             };
+        };
+        for (const uuid of answer.accepted || []) {
+            update(uuid, () => store.delete(uuid));
         }
-        return new Promise((resolve, reject) => {
-            transaction.oncomplete = () => resolve();
-            transaction.onerror = () => reject(transaction.error);
-        });
+        for (const { uuid, reason } of answer.rejected || []) {
+            update(uuid, (event) => store.put({ ...event, state: "rejected", reason }));
+        }
+        return completed(transaction);
     }
     async remove(uuid) {
-        return done(this.store("events", "readwrite").delete(uuid));
+        const event = await done(this.store("events").get(uuid));
+        if (event && event.uid === this.uid) {
+            await done(this.store("events", "readwrite").delete(uuid));
+        }
     }
 }
 
@@ -89,6 +123,75 @@ export function newUuid() {
     });
 }
 
+// ---------------------------------------------------------------------------
+// The server's compact snapshot, read into plain objects
+// ---------------------------------------------------------------------------
+
+function undelta(steps) {
+    let value = 0;
+    return steps.map((step) => (value += step));
+}
+
+/** The territory as the app holds it, from the server's snapshot (format 2:
+ * apartments and visits as columns, their ids as steps from the previous). */
+export function decodeSnapshot(snapshot) {
+    if (snapshot.format !== SNAPSHOT_FORMAT) {
+        throw new Error(`Unknown snapshot format ${snapshot.format}`);
+    }
+    const houseOfEntrance = new Map(snapshot.entrances.map(([id, houseId]) => [id, houseId]));
+    const columns = snapshot.apartments;
+    const entranceIds = undelta(columns.entrance);
+    const apartments = undelta(columns.id).map((id, i) => ({
+        id,
+        houseId: houseOfEntrance.get(entranceIds[i]),
+        entranceId: entranceIds[i],
+        floor: columns.floor[i],
+        number: columns.number[i],
+        status: columns.status[i],
+        note: columns.note[id] || "",
+        lastVisit: (columns.last[i] || 0) * 1000,
+        leadId: columns.lead[id] || false,
+    }));
+    const visits = snapshot.visits;
+    return {
+        houses: snapshot.houses.map(([id, name, territoryId]) => ({ id, name, territoryId })),
+        entrances: snapshot.entrances.map(([id, houseId, number, intercom]) => ({
+            id,
+            houseId,
+            number,
+            intercom,
+        })),
+        apartments,
+        visits: undelta(visits.apartment).map((apartmentId, i) =>
+            historyVisit([apartmentId, visits.time[i], visits.result[i], visits.agent[i]]),
+        ),
+        agents: Object.fromEntries(snapshot.agents),
+        leads: snapshot.leads.map(leadFromRow),
+        competitors: snapshot.competitors.map(([id, name]) => ({ id, name })),
+    };
+}
+
+export function leadFromRow([id, name, code, stage, apartmentId, phone, installation, active]) {
+    return {
+        id,
+        name,
+        code,
+        stage,
+        apartmentId,
+        phone,
+        installation: installation ? installation * 1000 : null,
+        active,
+    };
+}
+
+function historyVisit([apartmentId, time, result, agentId]) {
+    return { apartmentId, time: time * 1000, result, agentId };
+}
+
+// ---------------------------------------------------------------------------
+// Merge rules
+// ---------------------------------------------------------------------------
+
 /** The apartment as the tablet shows it: the visit with the latest device
  * time wins, whatever order the server's state and local events come in. */
 export function applyVisit(apartment, visit) {
@@ -99,26 +202,72 @@ export function applyVisit(apartment, visit) {
     return apartment;
 }
 
-/** Server changes merged into the local state; local pending visits are
- * re-applied on top so the agent never sees their own knock disappear. */
-export function mergeApartments(apartments, changes, pendingVisits) {
+/** Server changes merged into the local state ([id, status, note, last
+ * visit in seconds, lead id] rows); the events not sent yet (visits and
+ * notes, oldest first) are re-applied on top so the agent never sees their
+ * own knock or note disappear. */
+export function mergeApartments(apartments, changes, pendingEvents) {
     const byId = new Map(apartments.map((apartment) => [apartment.id, apartment]));
     for (const [id, status, note, lastVisit, leadId] of changes) {
         const apartment = byId.get(id);
         if (apartment) {
-            byId.set(id, { ...apartment, status, note, lastVisit: (lastVisit || 0) * 1000, leadId });
+            byId.set(id, {
+                ...apartment,
+                status,
+                note: note || "",
+                lastVisit: (lastVisit || 0) * 1000,
+                leadId,
+            });
         }
     }
-    for (const visit of pendingVisits) {
-        const apartment = byId.get(visit.apartment_id);
-        if (apartment) {
-            byId.set(visit.apartment_id, applyVisit(apartment, visit));
+    for (const event of pendingEvents) {
+        const apartment = byId.get(event.apartment_id);
+        if (!apartment) {
+            continue;
         }
+        if (event.type === "note") {
+            byId.set(apartment.id, { ...apartment, note: event.note || "" });
+        } else {
+            byId.set(apartment.id, applyVisit(apartment, event));
+        }
+    }
+    return apartments.map((apartment) => byId.get(apartment.id));
+}
+
+/** The history with the server's new visits ([apartment id, time in
+ * seconds, result, agent id] rows) added once: the server sends the visits
+ * of its last minutes again, and a visit is the same by those four values. */
+export function mergeHistory(history, rows) {
+    const key = (visit) => `${visit.apartmentId}/${visit.time}/${visit.result}/${visit.agentId}`;
+    const known = new Set(history.map(key));
+    const added = [];
+    for (const visit of rows.map(historyVisit)) {
+        if (!known.has(key(visit))) {
+            known.add(key(visit));
+            added.push(visit);
+        }
+    }
+    return added.length ? [...history, ...added] : history;
+}
+
+/** Leads changed on the server replace the tablet's copies. */
+export function mergeLeads(leads, rows) {
+    const byId = new Map(leads.map((lead) => [lead.id, lead]));
+    for (const row of rows) {
+        const lead = leadFromRow(row);
+        byId.set(lead.id, lead);
     }
     return [...byId.values()];
 }
 
-/** Seconds to wait before the next try after `failures` failed syncs. */
+/** Seconds to wait before the next try after `failures` failed syncs in a
+ * row: 5, 10, 20, ... up to MAX_BACKOFF. */
 export function backoff(failures) {
-    return Math.min(300, 5 * 2 ** Math.max(0, failures - 1));
+    return Math.min(MAX_BACKOFF, 5 * 2 ** Math.max(0, failures - 1));
+}
+
+/** Seconds until the next automatic sync: the period while all goes well,
+ * the back-off after failures. */
+export function nextSyncDelay(failures) {
+    return failures > 0 ? backoff(failures) : SYNC_PERIOD;
 }
