@@ -8,6 +8,7 @@ from . import test_lifecycle
 from . import test_lead_access
 from . import test_lead_moves
 from . import test_lead_tours
+from . import test_lead_views
 from . import test_escalation
 from . import test_settings
 from . import test_territory_split

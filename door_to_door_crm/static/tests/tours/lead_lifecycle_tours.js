@@ -151,3 +151,102 @@ registry.category("web_tour.tours").add("d2d_lead_lost_tour", {
         },
     ],
 });
+
+const KANBAN = ".o_kanban_view.o_d2d_kanban";
+const CARD = `${KANBAN} .o_kanban_record`;
+
+registry.category("web_tour.tours").add("d2d_lead_kanban_tour", {
+    steps: () => [
+        {
+            content: "Planned ahead: a green card",
+            trigger: `${CARD}.oe_kanban_card_success:contains(Green Lead)`,
+        },
+        {
+            content: "Due today: a yellow card",
+            trigger: `${CARD}.oe_kanban_card_warning:contains(Yellow Lead)`,
+        },
+        {
+            content: "Overdue: a red card, marked stuck",
+            trigger: `${CARD}.oe_kanban_card_danger:contains(Red Lead):contains(Stuck)`,
+        },
+        {
+            content: "Nothing planned: a grey card",
+            trigger: `${CARD}:not(.oe_kanban_card_success, .oe_kanban_card_warning, .oe_kanban_card_danger):contains(Grey Lead)`,
+        },
+        {
+            content: "The four colours are painted, each its own",
+            trigger: `${CARD}:contains(Grey Lead)`,
+            run() {
+                const colour = (name) =>
+                    getComputedStyle(
+                        [...document.querySelectorAll(CARD)].find((card) => card.textContent.includes(name))
+                    ).borderLeftColor;
+                const colours = ["Green Lead", "Yellow Lead", "Red Lead", "Grey Lead"].map(colour);
+                if (new Set(colours).size !== 4) {
+                    throw new Error(`the cards' colours are not four different ones: ${colours}`);
+                }
+                const [green, , red] = colours.map((rgb) => rgb.match(/\d+/g).map(Number));
+                if (!(green[1] > green[0] && red[0] > red[1])) {
+                    throw new Error(`green is not green or red is not red: ${colours}`);
+                }
+            },
+        },
+        {
+            content: "Open the filters",
+            trigger: ".o_control_panel .o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Filter the overdue ones",
+            trigger: ".o_filter_menu .o-dropdown-item:contains(Activity overdue)",
+            run: "click",
+        },
+        {
+            content: "Only the red card is left",
+            trigger: `${KANBAN}:not(:has(.o_kanban_record:contains(Green Lead))) .o_kanban_record.oe_kanban_card_danger:contains(Red Lead)`,
+        },
+        {
+            content: "Filter the ones with nothing planned instead",
+            trigger: ".o_filter_menu .o-dropdown-item:contains(Activity overdue)",
+            run: "click",
+        },
+        {
+            content: "Nothing planned",
+            trigger: ".o_filter_menu .o-dropdown-item:contains(Nothing planned)",
+            run: "click",
+        },
+        {
+            content: "Only the grey card is left",
+            trigger: `${KANBAN}:not(:has(.o_kanban_record:contains(Red Lead))) .o_kanban_record:contains(Grey Lead)`,
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("d2d_lead_stuck_tour", {
+    steps: () => [
+        {
+            content: "The stuck leads come grouped by step: open the step Review",
+            trigger: ".o_list_view .o_group_header:contains(Review)",
+            run() {
+                const header = [...document.querySelectorAll(".o_list_view .o_group_header")].find((row) =>
+                    row.textContent.includes("Review")
+                );
+                if (!header.classList.contains("o_group_open")) {
+                    header.click();
+                }
+            },
+        },
+        {
+            content: "The lead past its time limit is listed",
+            trigger: ".o_list_view .o_data_row:contains(Red Lead)",
+        },
+        {
+            content: "in red",
+            trigger: ".o_list_view .o_data_row.text-danger:contains(Red Lead)",
+        },
+        {
+            content: "and the others are not",
+            trigger: ".o_list_view:not(:has(.o_data_row:contains(Green Lead))):not(:has(.o_data_row:contains(Grey Lead)))",
+        },
+    ],
+});

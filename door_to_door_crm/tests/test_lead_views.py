@@ -1,0 +1,118 @@
+from datetime import date, datetime, timedelta
+
+import pytz
+from lxml import etree
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+from odoo.tools.safe_eval import safe_eval
+
+from .test_lead_moves import MoveCommon
+
+COLORS = {"planned": "success", "today": "warning", "overdue": "danger"}
+
+
+class LeadViewsCommon(MoveCommon):
+    """Territory A's leads as the supervisor sees them on the pipeline: one
+    whose activity is planned ahead (green), due today (yellow), overdue and
+    past its step's time limit (red, stuck), and a postponed one that waits
+    for nobody (grey)."""
+
+    def setUp(self):
+        super().setUp()
+        self.green = self.advance(self.knock_lead(name="Green Lead"), "review")
+        self.yellow = self.advance(self.knock_lead(name="Yellow Lead"), "review")
+        self.red = self.advance(self.knock_lead(name="Red Lead"), "review")
+        self.grey = self.advance(self.knock_lead(name="Grey Lead"), "coordination")
+        today = self.today_of(self.supervisor)
+        self.step_activities(self.green).date_deadline = today + timedelta(days=3)
+        self.step_activities(self.yellow).date_deadline = today
+        self.step_activities(self.red).date_deadline = today - timedelta(days=2)
+        # the red lead has waited three days at a step of 24 hours
+        self.red.sudo().date_last_stage_update = fields.Datetime.now() - timedelta(days=3)
+        self.grey.with_user(self.coordinator).action_d2d_postpone(
+            fields.Datetime.now() + timedelta(days=5), "Client abroad"
+        )
+        self.leads = self.green | self.yellow | self.red | self.grey
+        self.assertEqual(
+            [lead.activity_state for lead in self.leads], ["planned", "today", "overdue", False]
+        )  # as Odoo computes the colour of each card
+
+    @staticmethod
+    def today_of(user):
+        """Today as mail.activity counts it for the activities of `user`."""
+        if not user.tz:
+            return date.today()
+        return datetime.now(pytz.utc).astimezone(pytz.timezone(user.tz)).date()
+
+
+@tagged("post_install", "-at_install")
+class TestLeadViews(LeadViewsCommon):
+    """The pipeline's kanban, its filters and the stuck leads, loaded as the
+    web client loads them (get_views, web_search_read, read_progress_bar)."""
+
+    def views(self, action_xmlid, view_types):
+        action = self.env.ref(action_xmlid)
+        Lead = self.env["crm.lead"].with_user(self.supervisor).with_context(safe_eval(action.context or "{}"))
+        views = Lead.get_views(
+            [(view.view_id.id, view.view_mode) for view in action.view_ids] + [(action.search_view_id.id, "search")]
+        )
+        domain = safe_eval(action.domain or "[]", {"uid": self.supervisor.id})
+        arches = {view_type: etree.fromstring(views["views"][view_type]["arch"]) for view_type in view_types}
+        return Lead, domain, arches
+
+    def found(self, Lead, domain):
+        records = Lead.web_search_read(domain, {"name": {}})["records"]
+        return {record["id"] for record in records} & set(self.leads.ids)
+
+    def test_kanban_colours_its_cards_by_their_activities(self):
+        Lead, domain, arches = self.views("door_to_door_crm.crm_lead_action_d2d", ("kanban", "search"))
+        kanban = arches["kanban"]
+        self.assertIn("o_d2d_kanban", kanban.get("class"))
+        self.assertEqual(kanban.get("default_group_by"), "stage_id")
+        progressbar = kanban.find(".//progressbar")
+        self.assertEqual(progressbar.get("field"), "activity_state")
+        self.assertEqual(safe_eval(progressbar.get("colors")), COLORS)
+        bars = Lead.read_progress_bar(
+            [*domain, ("id", "in", self.leads.ids)], "stage_id", {"field": "activity_state", "colors": COLORS}
+        )
+        review = str(self.env["crm.lead"]._d2d_stage("review").id)
+        coordination = str(self.env["crm.lead"]._d2d_stage("coordination").id)
+        self.assertEqual(bars[review], {"planned": 1, "today": 1, "overdue": 1})
+        self.assertEqual(bars[coordination], {"planned": 0, "today": 0, "overdue": 0}, "grey: nothing planned")
+
+    def test_a_filter_for_each_colour(self):
+        Lead, domain, arches = self.views("door_to_door_crm.crm_lead_action_d2d", ("kanban", "search"))
+        filters = {node.get("name"): node.get("domain") for node in arches["search"].iter("filter")}
+        for name, lead in (
+            ("activity_planned", self.green),
+            ("activity_today", self.yellow),
+            ("activity_overdue", self.red),
+            ("activity_none", self.grey),
+            ("stuck", self.red),
+        ):
+            with self.subTest(filter=name):
+                self.assertEqual(self.found(Lead, [*domain, *safe_eval(filters[name])]), set(lead.ids))
+
+    def test_stuck_leads_view_lists_every_open_lead_past_its_limit(self):
+        Lead, domain, arches = self.views("door_to_door_crm.crm_lead_action_d2d_stuck", ("list", "search"))
+        self.assertEqual(arches["list"].get("decoration-danger"), "d2d_is_stuck")
+        self.assertEqual(self.found(Lead, domain), set(self.red.ids))
+        # past its limit at any step, for any role that sees it: the coordinator's postponed lead is not late
+        late = self.advance(self.knock_lead(name="Late Lead"), "coordination")
+        late.sudo().date_last_stage_update = fields.Datetime.now() - timedelta(days=5)
+        for user, expected in ((self.supervisor, self.red | late), (self.coordinator, late)):
+            Stuck = self.env["crm.lead"].with_user(user)
+            stuck = {record["id"] for record in Stuck.web_search_read(domain, {"name": {}})["records"]}
+            self.assertEqual(stuck & set((self.leads | late).ids), set(expected.ids), user.login)
+
+
+@tagged("post_install", "-at_install")
+class TestLeadKanbanTour(HttpCase, LeadViewsCommon):
+    def test_kanban_colours_filters_and_stuck_leads_in_the_browser(self):
+        self.start_tour(
+            "/odoo/action-door_to_door_crm.crm_lead_action_d2d", "d2d_lead_kanban_tour", login="test_supervisor"
+        )
+        self.start_tour(
+            "/odoo/action-door_to_door_crm.crm_lead_action_d2d_stuck", "d2d_lead_stuck_tour", login="test_supervisor"
+        )
