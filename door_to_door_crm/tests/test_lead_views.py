@@ -116,3 +116,29 @@ class TestLeadKanbanTour(HttpCase, LeadViewsCommon):
         self.start_tour(
             "/odoo/action-door_to_door_crm.crm_lead_action_d2d_stuck", "d2d_lead_stuck_tour", login="test_supervisor"
         )
+
+
+@tagged("post_install", "-at_install")
+class TestAgentFollowsLeads(MoveCommon):
+    def test_my_leads_show_the_agent_the_connection_status(self):
+        """The agent's list of their leads, loaded as the web client does:
+        the step, the planned installation and, for a lost one, why."""
+        booked = self.advance(self.knock_lead(name="Booked Lead"), "scheduled")
+        lost = self.knock_lead(name="Lost Lead")
+        self.move_lost(lost, self.agent)
+        other = self.knock_lead(self.house_b, name="Not Mine")
+        action = self.env.ref("door_to_door_crm.crm_lead_action_d2d_mine")
+        Lead = self.env["crm.lead"].with_user(self.agent).with_context(safe_eval(action.context or "{}"))
+        arch = etree.fromstring(Lead.get_views([(action.view_ids[0].view_id.id, "list")])["views"]["list"]["arch"])
+        names = [node.get("name") for node in arch.iter("field")]
+        self.assertLess(names.index("stage_id"), names.index("d2d_installation_date"))
+        self.assertIn("lost_reason_id", names)
+        spec = {name: ({"fields": {"display_name": {}}} if Lead._fields[name].relational else {}) for name in names}
+        domain = safe_eval(action.domain, {"uid": self.agent.id})
+        rows = {row["id"]: row for row in Lead.web_search_read(domain, spec)["records"]}
+        self.assertIn(booked.id, rows)
+        self.assertNotIn(other.id, rows)
+        self.assertEqual(rows[booked.id]["stage_id"]["display_name"], "Installation")
+        self.assertEqual(rows[booked.id]["d2d_installation_date"], booked.sudo().d2d_installation_ids.start)
+        lost_rows = Lead.web_search_read([*domain, ("active", "=", False)], spec)["records"]  # the "Lost" filter
+        self.assertEqual([row["lost_reason_id"]["display_name"] for row in lost_rows], [self.lost_reason.name])
