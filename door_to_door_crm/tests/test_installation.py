@@ -216,8 +216,13 @@ class TestScheduling(D2dInstallationCommon):
         self.assertEqual(self.step_activities(lead).user_id, self.coordinator)
 
     def test_crew_needs_members(self):
+        crews = self.env["d2d.crew"].search_count([])
         with self.assertRefused(ValidationError, "at least one member"):
             self.env["d2d.crew"].create({"name": "Ghosts", "leader_id": self.installer.id})
+        self.assertEqual(self.env["d2d.crew"].search_count([]), crews)
+        with self.assertRefused(ValidationError, "at least one member"):
+            self.crew.with_user(self.coordinator).write({"member_ids": [(5, 0, 0)]})
+        self.assertEqual(self.crew.member_ids, self.installer)
 
 
 @tagged("post_install", "-at_install")
@@ -273,6 +278,17 @@ class TestReport(D2dInstallationCommon):
         self.assertEqual(self.lead.d2d_stage_code, "coordination")
         new_job = self.book(self.lead, self.crew, self.at(1, 6), self.at(1, 8))
         self.assertEqual(self.lead.d2d_installation_ids, self.job | new_job)
+
+    def test_report_wizard_not_connected(self):
+        wizard = (
+            self.env["d2d.installation.report.wizard"]
+            .with_user(self.installer)
+            .create({"installation_id": self.job.id, "result": "not_connected", "reason": "Riser locked"})
+        )
+        wizard.action_confirm()
+        self.assertEqual((self.job.state, self.job.result_note), ("failed", "Riser locked"))
+        self.assertEqual(self.lead.d2d_stage_code, "coordination")
+        self.assertEqual(self.lead.d2d_responsible_id, self.coordinator)
 
     def test_report_wizard(self):
         wizard = (
