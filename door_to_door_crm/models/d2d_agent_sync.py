@@ -8,6 +8,7 @@ import psycopg2.errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from .d2d_visit import FUTURE_TOLERANCE, SERVICES, UUID_MAX_LENGTH, VISIT_RESULTS
 
@@ -74,16 +75,22 @@ class D2dAgentSync(models.AbstractModel):
 
     @api.model
     def _snapshot(self):
+        """The snapshot (see _snapshot_json) as Python values."""
+        return json.loads(self._snapshot_json())
+
+    @api.model
+    def _snapshot_json(self):
         """The signed-in agent's houses, entrances, apartments (status, note,
         lead), the recent visit history of those apartments, the agent's
-        leads and the competitors, with a sync token and the user. Access
-        follows the record rules of houses (own, territory's, handed back)."""
+        leads and the competitors, with a sync token and the user: the JSON
+        text of one SQL query, which the route sends as it is. Access follows
+        the record rules of houses (own, territory's, handed back)."""
         self._check_agent()
         self.env.flush_all()
-        self.env.cr.execute(self._snapshot_query(), self._query_params())
-        data = self.env.cr.fetchone()[0]
-        data["user"] = {"id": self.env.uid, "name": self.env.user.name}
-        return data
+        self.env.cr.execute(
+            f"SELECT snapshot::text FROM ({self._snapshot_query()}) AS query(snapshot)", self._query_params()
+        )
+        return self.env.cr.fetchone()[0]
 
     def _visible_houses_sql(self):
         return """
@@ -142,7 +149,9 @@ class D2dAgentSync(models.AbstractModel):
                 'competitors', COALESCE((
                     SELECT json_agg(json_build_array(c.id, c.name) ORDER BY c.name)
                       FROM d2d_competitor c WHERE c.active), '[]'),
-                'token', ({self._token_sql()})
+                'token', ({self._token_sql()}),
+                'user', (SELECT json_build_object('id', u.id, 'name', p.name)
+                           FROM res_users u JOIN res_partner p ON p.id = u.partner_id WHERE u.id = %(uid)s)
             )
         """
 
@@ -256,22 +265,15 @@ class D2dAgentSync(models.AbstractModel):
         return {"accepted": accepted, "rejected": rejected, **answer}
 
     def _apply_events(self, events, device_id):
-        accepted, rejected = [], {}
+        accepted, rejected = {}, {}  # (dicts as ordered sets)
         visits, notes = {}, {}
-        recorded = self._recorded_visits(events)
         for event in events:
             uuid = event.get("uuid") if isinstance(event, dict) else None
             if not isinstance(uuid, str) or not 0 < len(uuid) <= UUID_MAX_LENGTH:
                 rejected[str(uuid)[:UUID_MAX_LENGTH]] = self.env._("The event has no valid uuid.")
                 continue
-            if uuid in visits or uuid in notes or uuid in accepted or uuid in rejected:
+            if uuid in visits or uuid in notes or uuid in rejected:
                 continue  # sent twice in one batch: applied once
-            if uuid in recorded:  # a replay: recorded before, nothing to check or write
-                if recorded[uuid] == self.env.uid:
-                    accepted.append(uuid)
-                else:
-                    rejected[uuid] = self.env._("Another visit already uses this event id.")
-                continue
             try:
                 if event.get("type") == "note":
                     notes[uuid] = self._note_values(event)
@@ -279,22 +281,39 @@ class D2dAgentSync(models.AbstractModel):
                     visits[uuid] = self._visit_values(event, device_id)
             except (UserError, ValidationError) as error:
                 rejected[uuid] = str(error.args[0])
-        self._check_apartments(visits, notes, rejected)
-        accepted += self._insert_visits(visits)
-        accepted += self._write_notes(notes, rejected)
-        return accepted, [{"uuid": uuid, "reason": reason} for uuid, reason in rejected.items()]
+        recorded, visible, competitors = self._look_up(visits, notes)
+        for uuid in recorded:  # a replay: recorded before, nothing to check or write
+            del visits[uuid]
+            if recorded[uuid] == self.env.uid:
+                accepted[uuid] = True
+            else:
+                rejected[uuid] = self.env._("Another visit already uses this event id.")
+        self._check_apartments(visits, notes, rejected, visible, competitors)
+        accepted.update(dict.fromkeys(self._insert_visits(visits), True))
+        accepted.update(dict.fromkeys(self._write_notes(notes, rejected), True))
+        return list(accepted), [{"uuid": uuid, "reason": reason} for uuid, reason in rejected.items()]
 
-    def _recorded_visits(self, events):
-        """{uuid: agent id} of the visits already recorded among the events."""
-        uuids = [
-            event["uuid"]
-            for event in events
-            if isinstance(event, dict) and isinstance(event.get("uuid"), str) and event.get("type") != "note"
-        ]
-        if not uuids:
-            return {}
-        self.env.cr.execute("SELECT uuid, agent_id FROM d2d_visit WHERE uuid = ANY(%s)", [uuids])
-        return dict(self.env.cr.fetchall())
+    def _look_up(self, visits, notes):
+        """In one query: {uuid: agent id} of the visits already recorded, and
+        the apartments and competitors the events name that the agent may
+        use (under the record rules of both models)."""
+        apartment_ids = sorted({vals["apartment_id"] for vals in (*visits.values(), *notes.values())})
+        competitor_ids = sorted({vals["competitor_id"] for vals in visits.values() if vals["competitor_id"]})
+        apartments = self.env["d2d.apartment"]._search([("id", "in", apartment_ids)])
+        competitors = self.env["d2d.competitor"]._search([("id", "in", competitor_ids)])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT ARRAY(SELECT json_build_array(uuid, agent_id) FROM d2d_visit WHERE uuid = ANY(%s)),
+                       ARRAY(%s), ARRAY(%s)
+                """,
+                list(visits),
+                apartments.select(),
+                competitors.select(),
+            )
+        )
+        recorded, visible, known = self.env.cr.fetchone()
+        return dict(recorded), set(visible), set(known)
 
     def _visit_values(self, event, device_id):
         results = dict(VISIT_RESULTS)
@@ -373,12 +392,9 @@ class D2dAgentSync(models.AbstractModel):
             )
         return moment
 
-    def _check_apartments(self, visits, notes, rejected):
-        """One search, under the agent's record rules, for every apartment."""
-        wanted = {vals["apartment_id"] for vals in (*visits.values(), *notes.values())}
-        visible = set(self.env["d2d.apartment"].search([("id", "in", list(wanted))]).ids) if wanted else set()
-        competitors = {vals["competitor_id"] for vals in visits.values() if vals.get("competitor_id")}
-        known = set(self.env["d2d.competitor"].search([("id", "in", list(competitors))]).ids) if competitors else set()
+    def _check_apartments(self, visits, notes, rejected, visible, known):
+        """Refuse the events of apartments outside the agent's houses, and of
+        competitors unknown."""
         for events in (visits, notes):
             for uuid, vals in list(events.items()):
                 if vals["apartment_id"] not in visible:

@@ -335,5 +335,28 @@ class TestAgentRoutes(HttpCase, D2dLeadCommon):
         self.assertIn("Too many events", refused["error"]["data"]["message"])
 
     def test_signed_out_tablet_is_refused(self):
-        response = self.url_open("/d2d/agent/snapshot", data="{}", headers={"Content-Type": "application/json"})
-        self.assertIn("error", response.json())
+        snapshot = self.url_open(
+            "/d2d/agent/snapshot", data="{}", headers={"Content-Type": "application/json"}, allow_redirects=False
+        )
+        self.assertEqual(snapshot.status_code, 303, "sent to the login page, no data")
+        self.assertIn("/web/login", snapshot.headers["Location"])
+        sync = self.rpc("/d2d/agent/sync", {"events": []})
+        self.assertEqual(sync["error"]["data"]["name"], "odoo.http.SessionExpiredException")
+
+    def test_snapshot_route_answers_json_rpc(self):
+        self.authenticate("test_installer", "test_installer")
+        refused = self.rpc("/d2d/agent/snapshot", {})
+        self.assertEqual(refused["id"], 1)
+        self.assertEqual(refused["error"]["data"]["name"], "odoo.exceptions.UserError")
+        self.assertIn("for door-to-door agents", refused["error"]["data"]["message"])
+        self.assertNotIn("result", refused)
+        self.authenticate("test_agent", "test_agent")
+        response = self.url_open(
+            "/d2d/agent/snapshot",
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": {}, "id": "abc"}),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.headers["Content-Type"], "application/json; charset=utf-8")
+        body = response.json()
+        self.assertEqual((body["jsonrpc"], body["id"]), ("2.0", "abc"))
+        self.assertEqual(body["result"]["user"], {"id": self.agent.id, "name": "Agent A"})
