@@ -1,0 +1,448 @@
+"""The offline agent app's two routes, against plain SQL and against XML-RPC.
+
+Sets up an agent whose territory holds 50 houses of 100 apartments (5,000 in
+all) with a month of visits (notes, leads), then measures, side by side:
+
+(a) the snapshot of the territory: the route ``/d2d/agent/snapshot`` over real
+    HTTP and ``d2d.agent.sync._snapshot_json`` in process, beside its one SQL
+    ``json_agg`` query run alone (the data asserted equal); the size of the
+    answer gzipped. Targets: at most 1.5x the SQL, at most 50 KB gzipped.
+(b) a sync of 200 new visit events (the tablet's token sent along):
+    ``d2d.agent.sync._sync`` in process beside one ``INSERT ... ON CONFLICT DO
+    NOTHING`` of the same rows (target: at most 2x); the route
+    ``/d2d/agent/sync`` over HTTP beside 200 separate XML-RPC ``create``
+    calls (target: at least 40x faster); the same batch sent again (target:
+    under 10 ms), in process and over HTTP.
+
+Also printed: the time of an empty JSON-RPC call, the floor of any route
+on this machine.
+
+The routes and XML-RPC need a running Odoo server and committed data: they
+run against a scratch copy of the bench database (``<db>_agent_scratch``,
+made from it as a template and dropped at the end, also after an error or
+Ctrl-C; a copy left by a killed run is dropped by the next one), served by
+an ``odoo-bin`` of its own on a free port. The bench database itself is never
+written. In-process measurements are rolled back.
+
+    bench/run agent [--rounds 5] [--houses 50] [--events 200]
+"""
+
+import contextlib
+import gzip
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+import xmlrpc.client
+from datetime import timedelta
+from pathlib import Path
+
+import requests
+from benchlib import median, parse_args, savepoint, timed
+
+import odoo
+from odoo import SUPERUSER_ID, api, fields, sql_db
+from odoo.modules.registry import Registry
+from odoo.service import db as db_service
+from odoo.tools import SQL
+
+AGENT_LOGIN = "bench.agent"
+AGENT_PASSWORD = "bench-agent-password"
+# 4 entrances x 5 floors x 5 apartments: 100 apartments a house
+LAYOUT = {"entrance_count": 4, "floor_count": 5, "apartments_per_floor": 5}
+# results of plain knocks (a "lead" opens a crm.lead, which the SQL baseline does not)
+KNOCKS = ["closed"] * 40 + ["refusal"] * 18 + ["competitor"] * 16 + ["pensioner"] * 8 + ["client"] * 10
+GZIP_LEVEL = 6  # nginx and most proxies use 1 to 6
+
+BASELINE_INSERT_SQL = """
+    INSERT INTO d2d_visit (uuid, apartment_id, house_id, territory_id, agent_id, visit_date, result,
+                           competitor_id, device_id, note, create_uid, write_uid, create_date, write_date)
+         SELECT e.uuid, e.apartment_id, a.house_id, h.territory_id, %(uid)s,
+                to_timestamp(e.time / 1000.0) at time zone 'UTC', e.result, e.competitor_id, %(device)s, e.note,
+                %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+           FROM json_to_recordset(%(events)s) AS e(uuid varchar, apartment_id int, result varchar,
+                                                  competitor_id int, time bigint, note text)
+           JOIN d2d_apartment a ON a.id = e.apartment_id
+           JOIN d2d_house h ON h.id = a.house_id
+    ON CONFLICT (uuid) DO NOTHING
+"""
+
+
+# ----------------------------------------------------------------------
+# The scratch database and its server
+# ----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def scratch_database(database):
+    """A copy of `database`, dropped at the end whatever happens."""
+    name = f"{database}_agent_scratch"
+    drop_database(name)  # left by a killed run
+    db_service.exp_duplicate_database(database, name)
+    try:
+        yield name
+    finally:
+        drop_database(name)
+    assert name not in list_databases(), f"the scratch database {name} is still there"
+
+
+def drop_database(name):
+    """As odoo.service.db.exp_drop, which only sees the databases of -d."""
+    Registry.delete(name)
+    sql_db.close_db(name)
+    with contextlib.closing(sql_db.db_connect("postgres").cursor()) as cr:
+        cr._cnx.autocommit = True
+        cr.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
+        cr.execute(SQL("DROP DATABASE IF EXISTS %s", SQL.identifier(name)))
+    shutil.rmtree(odoo.tools.config.filestore(name), ignore_errors=True)
+
+
+def list_databases():
+    with contextlib.closing(sql_db.db_connect("postgres").cursor()) as cr:
+        cr.execute("SELECT datname FROM pg_database")
+        return {row[0] for row in cr.fetchall()}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def odoo_server(config, database):
+    """odoo-bin serving `database` alone on a free port, stopped at the end."""
+    port = free_port()
+    odoo_bin = Path(odoo.__file__).resolve().parent.parent / "odoo-bin"
+    command = [
+        sys.executable,
+        str(odoo_bin),
+        "-c",
+        config,
+        "-d",
+        database,
+        "--db-filter",
+        f"^{database}$",
+        "--http-port",
+        str(port),
+        "--http-interface",
+        "127.0.0.1",
+        "--workers",
+        "0",
+        "--max-cron-threads",
+        "0",
+        "--log-level",
+        "warn",
+        "--no-database-list",
+    ]
+    log = open(Path(config).parent / "bench-agent-server.log", "w")  # noqa: SIM115 -- closed below
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _i in range(600):
+            if process.poll() is not None:
+                raise RuntimeError(f"the Odoo server stopped at start (see {log.name})")
+            with contextlib.suppress(requests.ConnectionError):
+                if requests.get(f"{url}/web/login", timeout=30).status_code == 200:
+                    break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"the Odoo server did not answer in 60 s (see {log.name})")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+class JsonRpc:
+    """A signed-in tablet: one HTTP session, JSON-RPC calls to the routes."""
+
+    def __init__(self, url, database, login, password):
+        self.url = url
+        self.http = requests.Session()
+        self.call("/web/session/authenticate", {"db": database, "login": login, "password": password})
+
+    def call(self, path, params):
+        response = self.http.post(
+            f"{self.url}{path}",
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": 1}),
+            headers={"Content-Type": "application/json"},
+            timeout=120,
+        )
+        response.raise_for_status()
+        body = response.json()
+        if "error" in body:
+            raise RuntimeError(f"{path}: {body['error']['data']['message']}")
+        return response.content, body["result"]
+
+
+# ----------------------------------------------------------------------
+# Data
+# ----------------------------------------------------------------------
+
+
+def setup(env, houses):
+    """The agent, a territory of `houses` houses of 100 apartments, a month
+    of visits by the agent (leads included) and a note on one door in 20."""
+    agent = env["res.users"].create(
+        {
+            "name": "Bench agent",
+            "login": AGENT_LOGIN,
+            "password": AGENT_PASSWORD,
+            "groups_id": [(6, 0, env.ref("door_to_door_crm.group_d2d_agent").ids)],
+        }
+    )
+    env["d2d.competitor"].create([{"name": f"Bench rival {i}"} for i in range(5)])
+    territory = env["d2d.territory"].create(
+        {"name": "Bench territory", "code": "BENCH", "agent_ids": [(6, 0, agent.ids)]}
+    )
+    house_records = env["d2d.house"].create(
+        [
+            {"street": f"Bench street {i // 10}", "house_number": str(i), "territory_id": territory.id, **LAYOUT}
+            for i in range(houses)
+        ]
+    )
+    env["d2d.entrance"].search([("house_id", "in", house_records.ids)]).write({"intercom_code": "K1234"})
+    env["d2d.visit"]._d2d_generate_demo_visits(days=30, visits_per_agent_day=70)
+    apartments = house_records.apartment_ids
+    rnd = random.Random(5)
+    for apartment in rnd.sample(list(apartments), len(apartments) // 20):
+        apartment.note = rnd.choice(["Dog behind the door", "Call before", "Back after 18:00", "Ring twice"])
+    env.flush_all()
+    # a territory worked for a month, not one made a minute ago: nothing in it
+    # falls within the margin that a sync sends again (CHANGES_MARGIN)
+    for table in ("d2d_house", "d2d_entrance", "d2d_apartment", "d2d_visit", "crm_lead"):
+        env.cr.execute(
+            f"UPDATE {table} SET create_date = create_date - interval '1 day',"
+            f"                   write_date = write_date - interval '1 day'"
+        )
+    env.invalidate_all()
+    return agent, apartments
+
+
+def new_events(apartments, competitors, count, rnd):
+    now_ms = int(time.time() * 1000)
+    events = []
+    for apartment_id in rnd.sample(apartments, count):
+        result = rnd.choice(KNOCKS)
+        event = {
+            "type": "visit",
+            "uuid": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+            "apartment_id": apartment_id,
+            "result": result,
+            "time": now_ms - rnd.randint(60_000, 6 * 3_600_000),
+            "note": rnd.choice([None, None, None, "Back on Saturday"]),
+            "competitor_id": rnd.choice(competitors) if result == "competitor" else None,
+        }
+        events.append(event)
+    return events
+
+
+def xmlrpc_values(event, agent_id):
+    visit_date = fields.Datetime.to_string(
+        fields.Datetime.from_string("1970-01-01") + timedelta(milliseconds=event["time"])
+    )
+    values = {
+        "uuid": event["uuid"],
+        "apartment_id": event["apartment_id"],
+        "result": event["result"],
+        "visit_date": visit_date,
+        "agent_id": agent_id,
+        "device_id": "bench-xmlrpc",
+    }
+    if event["note"]:
+        values["note"] = event["note"]
+    if event["competitor_id"]:
+        values["competitor_id"] = event["competitor_id"]
+    return values
+
+
+# ----------------------------------------------------------------------
+# Measures
+# ----------------------------------------------------------------------
+
+
+def measure_snapshot(env, agent, tablet, rounds):
+    """The baseline is the snapshot's json_agg query alone, run on the bench's
+    cursor and fetched as text: the ratios are what the agent's checks, and
+    then the HTTP round trip (session, JSON-RPC envelope), add to it."""
+    Sync = env["d2d.agent.sync"].with_user(agent)
+    baseline_sql = f"SELECT snapshot::text FROM ({Sync._snapshot_query()}) AS query(snapshot)"
+    sql_times, orm_times, route_times = [], [], []
+    for _round in range(rounds + 1):  # the first round warms the caches up
+        seconds, text = timed(run_sql, env, baseline_sql, Sync._query_params())
+        sql_times.append(seconds)
+        env.invalidate_all()
+        seconds, snapshot = timed(Sync._snapshot_json)
+        snapshot = json.loads(snapshot)
+        orm_times.append(seconds)
+        seconds, (body, served) = timed(tablet.call, "/d2d/agent/snapshot", {})
+        route_times.append(seconds)
+    baseline = json.loads(text)
+    for key in ("houses", "entrances", "apartments", "visits", "agents", "leads", "competitors"):
+        assert snapshot[key] == baseline[key] == served[key], f"the snapshot and the SQL baseline differ on {key}"
+    return {
+        "sql": median(sql_times[1:]),
+        "orm": median(orm_times[1:]),
+        "route": median(route_times[1:]),
+        "bytes": len(body),
+        "gzip": len(gzip.compress(body, GZIP_LEVEL)),
+        "sql_gzip": len(gzip.compress(text.encode(), GZIP_LEVEL)),
+        "counts": {
+            "houses": len(baseline["houses"]),
+            "apartments": len(baseline["apartments"]["id"]),
+            "visits": len(baseline["visits"]["time"]),
+            "leads": len(baseline["leads"]),
+        },
+        "token": snapshot["token"],
+    }
+
+
+def run_sql(env, query, params):
+    env.cr.execute(query, params)
+    return env.cr.fetchone()[0]
+
+
+def measure_sync_in_process(env, agent, token, apartments, competitors, count, rounds, rnd):
+    Sync = env["d2d.agent.sync"].with_user(agent)
+    sync_times, replay_times, insert_times = [], [], []
+    for _round in range(rounds + 1):
+        events = new_events(apartments, competitors, count, rnd)
+        payload = {"uid": agent.id, "device_id": "bench", "token": token, "events": events}
+        with savepoint(env):
+            seconds, answer = timed(Sync._sync, payload)
+            assert len(answer["accepted"]) == count and not answer["rejected"], answer["rejected"][:3]
+            sync_times.append(seconds)
+            seconds, again = timed(Sync._sync, payload)
+            assert sorted(again["accepted"]) == sorted(answer["accepted"])
+            replay_times.append(seconds)
+        with savepoint(env):
+            params = {"uid": agent.id, "device": "bench", "events": json.dumps(events)}
+            seconds, _none = timed(env.cr.execute, BASELINE_INSERT_SQL, params)
+            assert env.cr.rowcount == count
+            insert_times.append(seconds)
+    return {"sync": median(sync_times[1:]), "replay": median(replay_times[1:]), "insert": median(insert_times[1:])}
+
+
+def measure_sync_over_http(tablet, url, database, agent, token, apartments, competitors, count, rounds, rnd):
+    route_times, replay_times, xmlrpc_times, empty_times = [], [], [], []
+    common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
+    uid = common.authenticate(database, AGENT_LOGIN, AGENT_PASSWORD, {})
+    assert uid == agent.id
+    models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object")
+    for round_ in range(rounds + 1):
+        events = new_events(apartments, competitors, count, rnd)
+        payload = {"uid": agent.id, "device_id": "bench", "token": token, "events": events}
+        seconds, (_body, answer) = timed(tablet.call, "/d2d/agent/sync", payload)
+        token = answer["token"]
+        assert len(answer["accepted"]) == count and not answer["rejected"], answer["rejected"][:3]
+        route_times.append(seconds)
+        seconds, (_body, again) = timed(tablet.call, "/d2d/agent/sync", payload)
+        assert sorted(again["accepted"]) == sorted(answer["accepted"])
+        replay_times.append(seconds)
+        seconds, _answer = timed(tablet.call, "/web/webclient/version_info", {})
+        empty_times.append(seconds)
+        if round_ in (0, 1):  # 200 round trips are slow and steady: two rounds, the first one warming up
+            events = new_events(apartments, competitors, count, rnd)
+            start = time.perf_counter()
+            for event in events:
+                models.execute_kw(database, uid, AGENT_PASSWORD, "d2d.visit", "create", [xmlrpc_values(event, uid)])
+            xmlrpc_times.append(time.perf_counter() - start)
+    return {
+        "route": median(route_times[1:]),
+        "replay": median(replay_times[1:]),
+        "xmlrpc": xmlrpc_times[1],
+        "empty": median(empty_times[1:]),
+    }
+
+
+def main():
+    args = parse_args(
+        __doc__,
+        houses={"type": int, "default": 50, "help": "houses of 100 apartments in the agent's territory"},
+        events={"type": int, "default": 200, "help": "visit events in a sync"},
+    )
+    rnd = random.Random(11)
+    with scratch_database(args.database) as scratch:
+        registry = Registry(scratch)
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True})
+            agent, apartments = setup(env, args.houses)
+            apartment_ids, agent_id = apartments.ids, agent.id
+            competitor_ids = env["d2d.competitor"].search([]).ids
+            cr.commit()
+            with odoo_server(args.config, scratch) as url:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                agent = env["res.users"].browse(agent_id)
+                tablet = JsonRpc(url, scratch, AGENT_LOGIN, AGENT_PASSWORD)
+                snap = measure_snapshot(env, agent, tablet, args.rounds)
+                cr.rollback()
+                token = snap["token"]
+                sync = measure_sync_in_process(
+                    env, agent, token, apartment_ids, competitor_ids, args.events, args.rounds, rnd
+                )
+                cr.rollback()
+                http = measure_sync_over_http(
+                    tablet, url, scratch, agent, token, apartment_ids, competitor_ids, args.events, args.rounds, rnd
+                )
+            cr.rollback()
+        registry = None
+
+    counts = snap["counts"]
+    ms = 1000
+    print(
+        f"Agent with {counts['houses']} houses, {counts['apartments']:,} apartments, {counts['leads']} leads, "
+        f"{counts['visits']:,} visits of history; "
+        f"sync of {args.events} new visits (median of {args.rounds} rounds after a warm-up)"
+    )
+    print("(a) snapshot")
+    print(f"  SQL json_agg (baseline)        : {snap['sql'] * ms:8.1f} ms  {snap['sql_gzip'] / 1024:6.1f} KB gzipped")
+    print(f"  _snapshot_json in process      : {snap['orm'] * ms:8.1f} ms  ratio {snap['orm'] / snap['sql']:.2f}x")
+    print(
+        f"  /d2d/agent/snapshot over HTTP  : {snap['route'] * ms:8.1f} ms  ratio {snap['route'] / snap['sql']:.2f}x"
+        f"  {snap['bytes'] / 1024:.1f} KB, {snap['gzip'] / 1024:.1f} KB gzipped (level {GZIP_LEVEL})"
+    )
+    print(
+        f"  target <= 1.5x the SQL         : {verdict(snap['route'] / snap['sql'] <= 1.5)} (route), "
+        f"{verdict(snap['orm'] / snap['sql'] <= 1.5)} (in process)"
+    )
+    print(f"  target <= 50 KB gzipped        : {verdict(snap['gzip'] <= 50 * 1024)}")
+    print(f"(b) sync of {args.events} new visit events")
+    print(f"  INSERT ... ON CONFLICT (base)  : {sync['insert'] * ms:8.1f} ms")
+    print(
+        f"  _sync in process               : {sync['sync'] * ms:8.1f} ms  ratio {sync['sync'] / sync['insert']:.2f}x"
+        f"  target <= 2x: {verdict(sync['sync'] / sync['insert'] <= 2)}"
+    )
+    print(
+        f"  /d2d/agent/sync over HTTP      : {http['route'] * ms:8.1f} ms  ratio {http['route'] / sync['insert']:.2f}x"
+        " the INSERT"
+    )
+    print(
+        f"  {args.events} XML-RPC creates over HTTP  : {http['xmlrpc'] * ms:8.1f} ms  "
+        f"the route is {http['xmlrpc'] / http['route']:.0f}x faster  "
+        f"target >= 40x: {verdict(http['xmlrpc'] / http['route'] >= 40)}"
+    )
+    print(f"  replay of the batch in process : {sync['replay'] * ms:8.1f} ms")
+    print(
+        f"  replay of the batch over HTTP  : {http['replay'] * ms:8.1f} ms  "
+        f"target < 10 ms: {verdict(http['replay'] < 0.010)}"
+    )
+    print(f"an empty JSON-RPC call over HTTP : {http['empty'] * ms:8.1f} ms (the floor of any route here)")
+
+
+def verdict(ok):
+    return "met" if ok else "NOT met"
+
+
+if __name__ == "__main__":
+    main()
