@@ -67,12 +67,15 @@ WORK_OFFLINE = """(async () => {
     console.log("test successful");
 })()"""
 
+# The network comes back: the app sends its events by itself, on the
+# browser's "online" event, with no tap.
 SYNC_BACK = """(async () => {
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     const model = window.d2dAgent;
-    await model.sync();
-    for (let i = 0; i < 100 && model.state.pending; i++) { await sleep(100); await model.sync(); }
+    window.dispatchEvent(new Event("online"));
+    for (let i = 0; i < 200 && model.state.pending; i++) { await sleep(50); }
     if (model.state.pending) throw new Error("events still waiting: " + model.state.pending);
+    if (!document.querySelector(".o_d2d_syncbar.is-online")) throw new Error("the sync bar does not say online");
     if (model.state.rejected.length) throw new Error("refused: " + JSON.stringify(model.state.rejected));
     await model.sync();  // a repeat sends nothing twice
     console.log("test successful");

@@ -334,6 +334,19 @@ class TestAgentRoutes(HttpCase, D2dLeadCommon):
         refused = self.rpc("/d2d/agent/sync", {"uid": self.agent.id, "events": [event] * 501})
         self.assertIn("Too many events", refused["error"]["data"]["message"])
 
+    def test_oversized_sync_request_is_refused_whole(self):
+        self.authenticate("test_agent", "test_agent")
+        event = {
+            "type": "visit",
+            "uuid": "big-body",
+            "apartment_id": self.house_a.apartment_ids[0].id,
+            "result": "closed",
+            "time": int(time.time() * 1000) - 60000,
+        }
+        answer = self.rpc("/d2d/agent/sync", {"uid": self.agent.id, "events": [event], "padding": "x" * 2_100_000})
+        self.assertIn("too large", answer["error"]["data"]["message"])
+        self.assertFalse(self.env["d2d.visit"].search_count([("uuid", "=", "big-body")]))
+
     def test_signed_out_tablet_is_refused(self):
         snapshot = self.url_open(
             "/d2d/agent/snapshot", data="{}", headers={"Content-Type": "application/json"}, allow_redirects=False

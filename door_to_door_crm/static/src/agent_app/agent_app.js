@@ -184,14 +184,23 @@ export class AgentModel {
     }
 
     /** Send what waits (in batches), take the changes; safe to repeat, and
-     * one sync at a time: a call during a sync waits for that one. */
+     * one sync at a time: a call during a sync gets another one right after
+     * it (an event recorded meanwhile is not left for the next period). */
     sync() {
         if (!this.queue || this.stopped) {
             return Promise.resolve();
         }
-        if (!this.running) {
-            this.running = this._sync().finally(() => (this.running = null));
+        if (this.running) {
+            this.again = true;
+            return this.running;
         }
+        this.running = this._sync().finally(() => {
+            this.running = null;
+            if (this.again) {
+                this.again = false;
+                this.sync();
+            }
+        });
         return this.running;
     }
 
