@@ -23,6 +23,8 @@ HISTORY_DAYS = 30
 HISTORY_PER_APARTMENT = 5
 # Version of the snapshot's compact layout (decodeSnapshot in queue.js reads it).
 SNAPSHOT_FORMAT = 2
+RESULT_LABELS = dict(VISIT_RESULTS)
+SERVICE_CODES = {code for code, _label in SERVICES}
 # Stored related fields of d2d.visit that the sync's INSERT fills itself.
 SQL_COMPUTED_VISIT_FIELDS = ("house_id", "territory_id")
 # What d2d.apartment keeps of its latest visit (see _refresh_last_visit).
@@ -316,7 +318,7 @@ class D2dAgentSync(models.AbstractModel):
         return dict(recorded), set(visible), set(known)
 
     def _visit_values(self, event, device_id):
-        results = dict(VISIT_RESULTS)
+        results = RESULT_LABELS
         if event.get("type", "visit") not in EVENT_TYPES:
             raise ValidationError(self.env._("Unknown event type “%(type)s”.", type=event.get("type")))
         result = event.get("result")
@@ -349,7 +351,7 @@ class D2dAgentSync(models.AbstractModel):
             vals["phone"] = self.env["crm.lead"]._d2d_format_phone(phone)
             vals["contact_name"] = self._text(event.get("contact_name")) or None
             service = event.get("service")
-            vals["service_interest"] = service if service in dict(SERVICES) else None
+            vals["service_interest"] = service if service in SERVICE_CODES else None
         return vals
 
     def _note_values(self, event):
