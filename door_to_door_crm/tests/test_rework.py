@@ -18,7 +18,9 @@ class TestRework(D2dLeadCommon):
         super().setUp()
         past = fields.Datetime.now() - timedelta(days=60)
         with freeze_time(past):
-            self.lost = self.walk(self.knock_lead(), "review")
+            # a flat of its own, away from the flats 30 to 32 below
+            knock = self.visit(self.apartment(self.house_a, 20), "lead", user=self.agent, phone="+79161234567")
+            self.lost = self.walk(self.env["crm.lead"].browse(knock.lead_id.id), "review")
             self.lost.with_user(self.supervisor).action_set_lost(lost_reason_id=self.lost_reason.id)
             self.refused = self.apartment(self.house_a, 30)
             self.visit(self.refused, "refusal", user=self.agent)
