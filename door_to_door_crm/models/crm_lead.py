@@ -151,11 +151,7 @@ class CrmLead(models.Model):
         return self.with_context(d2d_move=D2D_MOVE)
 
     def _d2d_may_bypass_moves(self):
-        return (
-            self.env.su
-            or self.env.context.get("d2d_move") is D2D_MOVE
-            or self.env.user.has_group(MANAGER_GROUP)
-        )
+        return self.env.su or self.env.context.get("d2d_move") is D2D_MOVE or self.env.user.has_group(MANAGER_GROUP)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -163,9 +159,7 @@ class CrmLead(models.Model):
             new_stage = self._d2d_stage("new")
             d2d_stages = self.env["crm.stage"].sudo().search([("d2d_code", "!=", False)])
             if any(vals.get("stage_id") in (d2d_stages - new_stage).ids for vals in vals_list):
-                raise UserError(
-                    self.env._("A door-to-door lead starts at the step “%(stage)s”.", stage=new_stage.name)
-                )
+                raise UserError(self.env._("A door-to-door lead starts at the step “%(stage)s”.", stage=new_stage.name))
             if any(vals.get("d2d_apartment_id") for vals in vals_list):
                 raise UserError(
                     self.env._("A door-to-door lead is opened by a visit with the result “lead”, not by hand.")
@@ -343,7 +337,9 @@ class CrmLead(models.Model):
         own_new = self.filtered(lambda lead: lead.user_id == user and lead.d2d_stage_code == "new")
         if own_new != self:
             raise UserError(
-                self.env._("A lead can be marked lost by its supervisor or the coordinator; an agent only while it is new.")
+                self.env._(
+                    "A lead can be marked lost by its supervisor or the coordinator; an agent only while it is new."
+                )
             )
 
     def _d2d_archive_apartments(self):
@@ -564,8 +560,7 @@ class CrmLead(models.Model):
             bodies={
                 lead.id: Markup("%s")
                 % self.env._(
-                    "The lead has been at the step “%(step)s” past its deadline (%(deadline)s): "
-                    "escalated to %(user)s.",
+                    "The lead has been at the step “%(step)s” past its deadline (%(deadline)s): escalated to %(user)s.",
                     step=lead.stage_id.name,
                     deadline=fields.Datetime.to_string(lead.d2d_deadline),
                     user=user_of_lead[lead].name or "",

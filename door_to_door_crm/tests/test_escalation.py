@@ -86,11 +86,15 @@ class TestOldLeadsHidden(D2dLeadCommon):
         Lead = self.env["crm.lead"].with_context(active_test=False)
         with freeze_time(start + timedelta(days=9)):
             Lead._cron_d2d_hide_closed_leads()
-            self.assertEqual(Lead.with_user(self.agent).search([("id", "in", (done | lost | open_lead).ids)]),
-                             done | lost | open_lead)
+            self.assertEqual(
+                Lead.with_user(self.agent).search([("id", "in", (done | lost | open_lead).ids)]),
+                done | lost | open_lead,
+            )
         with freeze_time(start + timedelta(days=11)):
             Lead._cron_d2d_hide_closed_leads()
-            self.assertEqual(Lead.with_user(self.agent).search([("id", "in", (done | lost | open_lead).ids)]), open_lead)
+            self.assertEqual(
+                Lead.with_user(self.agent).search([("id", "in", (done | lost | open_lead).ids)]), open_lead
+            )
             self.assertEqual(
                 Lead.with_user(self.supervisor).search([("id", "in", (done | lost).ids)]),
                 done | lost,

@@ -53,7 +53,7 @@ class TestLeadViews(LeadViewsCommon):
 
     def views(self, action_xmlid, view_types):
         action = self.env.ref(action_xmlid)
-        Lead = self.env["crm.lead"].with_user(self.supervisor).with_context(safe_eval(action.context or "{}"))
+        Lead = self.env["crm.lead"].with_user(self.supervisor).with_context(**safe_eval(action.context or "{}"))
         views = Lead.get_views(
             [(view.view_id.id, view.view_mode) for view in action.view_ids] + [(action.search_view_id.id, "search")]
         )
@@ -128,7 +128,7 @@ class TestAgentFollowsLeads(MoveCommon):
         self.move_lost(lost, self.agent)
         other = self.knock_lead(self.house_b, name="Not Mine")
         action = self.env.ref("door_to_door_crm.crm_lead_action_d2d_mine")
-        Lead = self.env["crm.lead"].with_user(self.agent).with_context(safe_eval(action.context or "{}"))
+        Lead = self.env["crm.lead"].with_user(self.agent).with_context(**safe_eval(action.context or "{}"))
         arch = etree.fromstring(Lead.get_views([(action.view_ids[0].view_id.id, "list")])["views"]["list"]["arch"])
         names = [node.get("name") for node in arch.iter("field")]
         self.assertLess(names.index("stage_id"), names.index("d2d_installation_date"))

@@ -85,7 +85,12 @@ class TestRework(D2dLeadCommon):
         with self.assertRefused(UserError, "Choose the agent"):
             self.wizard().action_hand_over()
         with self.assertRefused(UserError, "Nothing is selected"):
-            self.wizard(agent_id=self.agent.id, include_lost=False, include_refusal=False, include_closed=False,
-                        include_competitor=False).action_hand_over()
+            self.wizard(
+                agent_id=self.agent.id,
+                include_lost=False,
+                include_refusal=False,
+                include_closed=False,
+                include_competitor=False,
+            ).action_hand_over()
         with self.assertRefused(UserError):
             self.env["d2d.rework.wizard"].with_user(self.agent).create({"agent_id": self.agent.id})
