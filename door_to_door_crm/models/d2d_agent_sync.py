@@ -630,6 +630,7 @@ class D2dAgentSync(models.AbstractModel):
             "sign_in": _("Sign in"),
             "switch_user": _("Switch user"),
             "switch_offline": _("Connect to the network to switch user."),
+            "other_user": _("Another user is signed in on this tablet: sign in again to work here."),
             # %(count)s is replaced by the app
             "others_waiting": _(
                 "%(count)s events of another agent wait on this tablet: they are sent when that agent signs in."

@@ -122,6 +122,18 @@ WORK_AS_B = f"""(async () => {{ {HELPERS}
     await model.sync();
     if (model.state.pending !== 0) throw new Error("B's event was not sent");
     if (model.state.othersPending !== 1) throw new Error("A's event is gone from the tablet");
+    // a page of another agent (as a cached one would be) while B is signed in:
+    // B's territory must not be stored as that agent's
+    const otherSession = {{ ...model.session, uid: model.session.uid + 100000 }};
+    const stale = new model.constructor(otherSession, {{ dbName: "d2d-stale" }});
+    await stale.start();
+    stale.stop();
+    if (!stale.state.expired || stale.state.error !== model.t.other_user) {{
+        throw new Error("no warning: " + stale.state.error);
+    }}
+    if (stale.state.houses.length || (await stale.queue.get("state"))) {{
+        throw new Error("B's territory kept as another agent's");
+    }}
     console.log("test successful");
 }})()"""
 

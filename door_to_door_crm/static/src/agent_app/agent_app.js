@@ -124,6 +124,11 @@ export class AgentModel {
 
     async fetchSnapshot() {
         const snapshot = await this.rpc("/d2d/agent/snapshot", {});
+        if (snapshot.user.id !== this.session.uid) {
+            // this page (cached) is another agent's than the one signed in:
+            // their territory must not land in this agent's memory
+            throw Object.assign(new Error(this.t.other_user), { expired: true, message: this.t.other_user });
+        }
         const data = decodeSnapshot(snapshot);
         this.load(data);
         this.reapplyPending(await this.queue.pending());
@@ -278,7 +283,8 @@ export class AgentModel {
     noteFailure(error) {
         this.failures += 1;
         if (error.expired) {
-            Object.assign(this.state, { online: true, expired: true, error: this.t.session_expired });
+            const message = error.message === this.t.other_user ? error.message : this.t.session_expired;
+            Object.assign(this.state, { online: true, expired: true, error: message });
         } else if (error.refused) {
             Object.assign(this.state, { online: true, error: error.message });
         } else if (error.offline) {
