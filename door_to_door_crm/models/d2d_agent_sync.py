@@ -269,13 +269,18 @@ class D2dAgentSync(models.AbstractModel):
     def _apply_events(self, events, device_id):
         accepted, rejected = {}, {}  # (dicts as ordered sets)
         visits, notes = {}, {}
+        events = [event for event in events if self._has_uuid(event, rejected)]
+        recorded, visible, competitors = self._look_up(events)
         for event in events:
-            uuid = event.get("uuid") if isinstance(event, dict) else None
-            if not isinstance(uuid, str) or not 0 < len(uuid) <= UUID_MAX_LENGTH:
-                rejected[str(uuid)[:UUID_MAX_LENGTH]] = self.env._("The event has no valid uuid.")
-                continue
-            if uuid in visits or uuid in notes or uuid in rejected:
+            uuid = event["uuid"]
+            if uuid in visits or uuid in notes or uuid in accepted or uuid in rejected:
                 continue  # sent twice in one batch: applied once
+            if uuid in recorded:  # a replay: recorded before, nothing to check or write
+                if recorded[uuid] == self.env.uid:
+                    accepted[uuid] = True
+                else:
+                    rejected[uuid] = self.env._("Another visit already uses this event id.")
+                continue
             try:
                 if event.get("type") == "note":
                     notes[uuid] = self._note_values(event)
@@ -283,24 +288,25 @@ class D2dAgentSync(models.AbstractModel):
                     visits[uuid] = self._visit_values(event, device_id)
             except (UserError, ValidationError) as error:
                 rejected[uuid] = str(error.args[0])
-        recorded, visible, competitors = self._look_up(visits, notes)
-        for uuid in recorded:  # a replay: recorded before, nothing to check or write
-            del visits[uuid]
-            if recorded[uuid] == self.env.uid:
-                accepted[uuid] = True
-            else:
-                rejected[uuid] = self.env._("Another visit already uses this event id.")
         self._check_apartments(visits, notes, rejected, visible, competitors)
         accepted.update(dict.fromkeys(self._insert_visits(visits), True))
         accepted.update(dict.fromkeys(self._write_notes(notes, rejected), True))
         return list(accepted), [{"uuid": uuid, "reason": reason} for uuid, reason in rejected.items()]
 
-    def _look_up(self, visits, notes):
-        """In one query: {uuid: agent id} of the visits already recorded, and
+    def _has_uuid(self, event, rejected):
+        uuid = event.get("uuid") if isinstance(event, dict) else None
+        if isinstance(uuid, str) and 0 < len(uuid) <= UUID_MAX_LENGTH:
+            return True
+        rejected[str(uuid)[:UUID_MAX_LENGTH]] = self.env._("The event has no valid uuid.")
+        return False
+
+    def _look_up(self, events):
+        """In one query, before any event is checked: {uuid: agent id} of the
+        visits already recorded (a replay is answered from this alone), and
         the apartments and competitors the events name that the agent may
         use (under the record rules of both models)."""
-        apartment_ids = sorted({vals["apartment_id"] for vals in (*visits.values(), *notes.values())})
-        competitor_ids = sorted({vals["competitor_id"] for vals in visits.values() if vals["competitor_id"]})
+        apartment_ids = sorted({e["apartment_id"] for e in events if type(e.get("apartment_id")) is int})
+        competitor_ids = sorted({e["competitor_id"] for e in events if type(e.get("competitor_id")) is int})
         apartments = self.env["d2d.apartment"]._search([("id", "in", apartment_ids)])
         competitors = self.env["d2d.competitor"]._search([("id", "in", competitor_ids)])
         self.env.cr.execute(
@@ -309,7 +315,7 @@ class D2dAgentSync(models.AbstractModel):
                 SELECT ARRAY(SELECT json_build_array(uuid, agent_id) FROM d2d_visit WHERE uuid = ANY(%s)),
                        ARRAY(%s), ARRAY(%s)
                 """,
-                list(visits),
+                [event["uuid"] for event in events if event.get("type") != "note"],
                 apartments.select(),
                 competitors.select(),
             )
