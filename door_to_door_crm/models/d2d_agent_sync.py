@@ -94,8 +94,14 @@ class D2dAgentSync(models.AbstractModel):
         )
         return self.env.cr.fetchone()[0]
 
-    def _visible_houses_sql(self):
-        return """
+    def _visible_house_ids(self):
+        """Ids of the houses the agent works (own, territory's, handed back),
+        as the record rules give them. Fetched first and passed on as an
+        array: the planner then knows it is a few dozen houses out of a city
+        and reads their visits by the index on (house_id, visit_date), where
+        a sub-query would make it scan a month of the whole city's visits."""
+        self.env.cr.execute(
+            """
             SELECT h.id FROM d2d_house h
              WHERE h.active
                AND (h.agent_id = %(uid)s
@@ -103,18 +109,20 @@ class D2dAgentSync(models.AbstractModel):
                                 WHERE r.territory_id = h.territory_id AND r.user_id = %(uid)s))
             UNION
             SELECT a.house_id FROM d2d_apartment a WHERE a.rework_agent_id = %(uid)s
-        """
+            """,
+            {"uid": self.env.uid},
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     def _snapshot_query(self):
         return f"""
-            WITH visible AS ({self._visible_houses_sql()}),
-            apartments AS (
+            WITH apartments AS (
                 SELECT a.id, a.entrance_id, a.floor, a.number, a.status, a.note, a.lead_id,
                        extract(epoch from a.last_visit_date)::bigint AS last,
                        a.id - lag(a.id, 1, 0) OVER (ORDER BY a.id) AS id_step,
                        a.entrance_id - lag(a.entrance_id, 1, 0) OVER (ORDER BY a.id) AS entrance_step
                   FROM d2d_apartment a
-                 WHERE a.house_id IN (SELECT id FROM visible)
+                 WHERE a.house_id = ANY(%(houses)s)
             ),
             history AS ({self._history_sql()})
             SELECT json_build_object(
@@ -122,10 +130,10 @@ class D2dAgentSync(models.AbstractModel):
                 'houses', COALESCE((
                     SELECT json_agg(json_build_array(h.id, h.name, h.territory_id, h.entrance_count, h.floor_count)
                                     ORDER BY h.street, h.house_number_sort, h.house_number)
-                      FROM d2d_house h WHERE h.id IN (SELECT id FROM visible)), '[]'),
+                      FROM d2d_house h WHERE h.id = ANY(%(houses)s)), '[]'),
                 'entrances', COALESCE((
                     SELECT json_agg(json_build_array(e.id, e.house_id, e.number, e.intercom_code) ORDER BY e.id)
-                      FROM d2d_entrance e WHERE e.house_id IN (SELECT id FROM visible)), '[]'),
+                      FROM d2d_entrance e WHERE e.house_id = ANY(%(houses)s)), '[]'),
                 'apartments', (
                     SELECT json_build_object(
                         'id', COALESCE(json_agg(id_step ORDER BY id), '[]'),
@@ -165,7 +173,7 @@ class D2dAgentSync(models.AbstractModel):
             return """
                 SELECT v.apartment_id, extract(epoch from v.visit_date)::bigint AS time, v.result, v.agent_id
                   FROM d2d_visit v
-                 WHERE v.house_id IN (SELECT id FROM visible)
+                 WHERE v.house_id = ANY(%(houses)s)
                    AND (v.id > %(since_visit)s OR v.create_date > %(since_margin)s)
             """
         return """
@@ -173,7 +181,7 @@ class D2dAgentSync(models.AbstractModel):
                 SELECT v.apartment_id, extract(epoch from v.visit_date)::bigint AS time, v.result, v.agent_id,
                        row_number() OVER (PARTITION BY v.apartment_id ORDER BY v.visit_date DESC, v.id DESC) AS rank
                   FROM d2d_visit v
-                 WHERE v.house_id IN (SELECT id FROM visible) AND v.visit_date > %(history_since)s
+                 WHERE v.house_id = ANY(%(houses)s) AND v.visit_date > %(history_since)s
             ) ranked WHERE rank <= %(history_per_apartment)s
         """
 
@@ -211,12 +219,12 @@ class D2dAgentSync(models.AbstractModel):
                 'houses', md5(concat(
                     (SELECT string_agg(concat_ws('|', h.id, h.name, h.entrance_count, h.floor_count), ','
                                        ORDER BY h.id)
-                       FROM d2d_house h WHERE h.id IN (SELECT id FROM visible)),
+                       FROM d2d_house h WHERE h.id = ANY(%(houses)s)),
                     '/',
                     (SELECT string_agg(concat_ws('|', e.id, e.number, e.intercom_code, e.floor_count, e.first_floor,
                                                  e.first_number, e.last_number, e.apartment_count), ','
                                        ORDER BY e.id)
-                       FROM d2d_entrance e WHERE e.house_id IN (SELECT id FROM visible)))))
+                       FROM d2d_entrance e WHERE e.house_id = ANY(%(houses)s)))))
         """
 
     def _query_params(self, token=None):
@@ -224,6 +232,7 @@ class D2dAgentSync(models.AbstractModel):
         since_time, since_visit = token or (now, 0)
         return {
             "uid": self.env.uid,
+            "houses": self._visible_house_ids(),
             "lang": self.env.lang or "en_US",
             "history_since": now - timedelta(days=HISTORY_DAYS),
             "history_per_apartment": HISTORY_PER_APARTMENT,
@@ -270,7 +279,7 @@ class D2dAgentSync(models.AbstractModel):
         accepted, rejected = {}, {}  # (dicts as ordered sets)
         visits, notes = {}, {}
         events = [event for event in events if self._has_uuid(event, rejected)]
-        recorded, visible, competitors = self._look_up(events)
+        recorded = self._recorded([event["uuid"] for event in events if event.get("type") != "note"])
         for event in events:
             uuid = event["uuid"]
             if uuid in visits or uuid in notes or uuid in accepted or uuid in rejected:
@@ -288,7 +297,9 @@ class D2dAgentSync(models.AbstractModel):
                     visits[uuid] = self._visit_values(event, device_id)
             except (UserError, ValidationError) as error:
                 rejected[uuid] = str(error.args[0])
-        self._check_apartments(visits, notes, rejected, visible, competitors)
+        if visits or notes:
+            visible, competitors = self._usable(visits, notes)
+            self._check_apartments(visits, notes, rejected, visible, competitors)
         accepted.update(dict.fromkeys(self._insert_visits(visits), True))
         accepted.update(dict.fromkeys(self._write_notes(notes, rejected), True))
         return list(accepted), [{"uuid": uuid, "reason": reason} for uuid, reason in rejected.items()]
@@ -300,28 +311,25 @@ class D2dAgentSync(models.AbstractModel):
         rejected[str(uuid)[:UUID_MAX_LENGTH]] = self.env._("The event has no valid uuid.")
         return False
 
-    def _look_up(self, events):
-        """In one query, before any event is checked: {uuid: agent id} of the
-        visits already recorded (a replay is answered from this alone), and
-        the apartments and competitors the events name that the agent may
-        use (under the record rules of both models)."""
-        apartment_ids = sorted({e["apartment_id"] for e in events if type(e.get("apartment_id")) is int})
-        competitor_ids = sorted({e["competitor_id"] for e in events if type(e.get("competitor_id")) is int})
+    def _recorded(self, uuids):
+        """{uuid: agent id} of the visits already recorded among `uuids`: a
+        replay is answered from this alone, before any event is checked."""
+        if not uuids:
+            return {}
+        self.env.cr.execute("SELECT uuid, agent_id FROM d2d_visit WHERE uuid = ANY(%s)", [uuids])
+        return dict(self.env.cr.fetchall())
+
+    def _usable(self, visits, notes):
+        """In one query, the apartments and competitors that the new events
+        name and that the agent may use (under the record rules of both
+        models): (apartment ids, competitor ids)."""
+        apartment_ids = sorted({vals["apartment_id"] for vals in (*visits.values(), *notes.values())})
+        competitor_ids = sorted({vals["competitor_id"] for vals in visits.values() if vals.get("competitor_id")})
         apartments = self.env["d2d.apartment"]._search([("id", "in", apartment_ids)])
         competitors = self.env["d2d.competitor"]._search([("id", "in", competitor_ids)])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT ARRAY(SELECT json_build_array(uuid, agent_id) FROM d2d_visit WHERE uuid = ANY(%s)),
-                       ARRAY(%s), ARRAY(%s)
-                """,
-                [event["uuid"] for event in events if event.get("type") != "note"],
-                apartments.select(),
-                competitors.select(),
-            )
-        )
-        recorded, visible, known = self.env.cr.fetchone()
-        return dict(recorded), set(visible), set(known)
+        self.env.cr.execute(SQL("SELECT ARRAY(%s), ARRAY(%s)", apartments.select(), competitors.select()))
+        visible, known = self.env.cr.fetchone()
+        return set(visible), set(known)
 
     def _visit_values(self, event, device_id):
         results = RESULT_LABELS
@@ -385,7 +393,7 @@ class D2dAgentSync(models.AbstractModel):
 
     def _device_time(self, value):
         """Device time in milliseconds since the epoch (as JavaScript counts)."""
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValidationError(self.env._("The event has no valid device time."))
         try:
             moment = datetime.fromtimestamp(value / 1000.0, tz=timezone.utc).replace(tzinfo=None, microsecond=0)
@@ -535,15 +543,14 @@ class D2dAgentSync(models.AbstractModel):
         self.env.flush_all()
         params = self._query_params(since)
         if since is None:
-            self.env.cr.execute(f"WITH visible AS ({self._visible_houses_sql()}) {self._token_sql()}", params)
+            self.env.cr.execute(self._token_sql(), params)
             return {
                 "changes": {"apartments": [], "visits": [], "agents": [], "leads": []},
                 "token": self.env.cr.fetchone()[0],
             }
         self.env.cr.execute(
             f"""
-                WITH visible AS ({self._visible_houses_sql()}),
-                history AS ({self._history_sql(since_token=True)})
+                WITH history AS ({self._history_sql(since_token=True)})
                 SELECT json_build_object(
                     'changes', json_build_object(
                         'apartments', COALESCE((
@@ -551,9 +558,11 @@ class D2dAgentSync(models.AbstractModel):
                                                              extract(epoch from a.last_visit_date)::bigint,
                                                              a.lead_id) ORDER BY a.id)
                               FROM d2d_apartment a
-                             WHERE a.house_id IN (SELECT id FROM visible)
-                               AND (a.write_date > %(since_margin)s
-                                    OR a.id IN (SELECT apartment_id FROM history))), '[]'),
+                             WHERE a.id IN (SELECT apartment_id FROM history
+                                            UNION
+                                            SELECT id FROM d2d_apartment
+                                             WHERE house_id = ANY(%(houses)s) AND write_date > %(since_margin)s)
+                            ), '[]'),
                         'visits', COALESCE((
                             SELECT json_agg(json_build_array(apartment_id, time, result, agent_id)
                                             ORDER BY apartment_id, time)

@@ -15,7 +15,8 @@ class D2dApartment(models.Model):
     _order = "house_id, number"
     _rec_names_search = ["house_id.name"]
 
-    house_id = fields.Many2one("d2d.house", required=True, index=True, ondelete="cascade")
+    # Indexed by number_uniq (house_id, number) and by (house_id, write_date), see init().
+    house_id = fields.Many2one("d2d.house", required=True, ondelete="cascade")
     entrance_id = fields.Many2one(
         "d2d.entrance", required=True, index=True, ondelete="cascade", domain="[('house_id', '=', house_id)]"
     )
@@ -29,11 +30,14 @@ class D2dApartment(models.Model):
     visit_count = fields.Integer(compute="_compute_visit_count")
     # The latest visit by device time and what the apartment shows of it:
     # kept by the visit log (see _refresh_last_visit), so that generating
-    # thousands of apartments computes nothing.
+    # thousands of apartments computes nothing. Every knock rewrites these
+    # columns: each index on the table is one more write per knock, so only
+    # those that searches need are kept (status: the rare "lead" and "not
+    # visited"; last_visit_id: visits deleted by a manager).
     last_visit_id = fields.Many2one("d2d.visit", readonly=True, index="btree_not_null", ondelete="set null")
     status = fields.Selection(APARTMENT_STATUSES, readonly=True, index=True, required=True, default="none")
-    last_visit_date = fields.Datetime(readonly=True, index=True, string="Last visit")
-    last_agent_id = fields.Many2one("res.users", readonly=True, index="btree_not_null", string="Last agent")
+    last_visit_date = fields.Datetime(readonly=True, string="Last visit")
+    last_agent_id = fields.Many2one("res.users", readonly=True, string="Last agent")
     last_competitor_id = fields.Many2one("d2d.competitor", readonly=True, string="Competitor")
 
     lead_id = fields.Many2one("crm.lead", string="Current lead", index="btree_not_null", ondelete="set null")
@@ -56,6 +60,12 @@ class D2dApartment(models.Model):
     _sql_constraints = [
         ("number_uniq", "unique(house_id, number)", "This house already has an apartment with this number."),
     ]
+
+    def init(self):
+        # What changed lately in a few houses (the agent's tablet asks at every sync).
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS d2d_apartment_house_write_date_idx ON d2d_apartment (house_id, write_date)"
+        )
 
     # ------------------------------------------------------------------
     # COMPUTES

@@ -52,8 +52,9 @@ class D2dVisit(models.Model):
         default=lambda self: str(uuid.uuid4()),
         help="Made by the device that recorded the visit: a visit sent twice is recorded once.",
     )
-    apartment_id = fields.Many2one("d2d.apartment", required=True, index=True, ondelete="restrict")
-    house_id = fields.Many2one(related="apartment_id.house_id", store=True, index=True)
+    # apartment_id and house_id are indexed by the multi-column indexes of init()
+    apartment_id = fields.Many2one("d2d.apartment", required=True, ondelete="restrict")
+    house_id = fields.Many2one(related="apartment_id.house_id", store=True)
     territory_id = fields.Many2one(related="apartment_id.house_id.territory_id", store=True, index=True)
     agent_id = fields.Many2one(
         "res.users", string="Agent", required=True, index=True, default=lambda self: self.env.user, ondelete="restrict"
@@ -76,12 +77,17 @@ class D2dVisit(models.Model):
     ]
 
     def init(self):
-        # The status of an apartment is the result of its latest visit by
-        # device time: this index answers that with one index scan.
         self.env.cr.execute(
             """
+            -- The status of an apartment is the result of its latest visit by
+            -- device time: one index scan answers it.
             CREATE INDEX IF NOT EXISTS d2d_visit_apartment_latest_idx
-                ON d2d_visit (apartment_id, visit_date DESC, id DESC)
+                ON d2d_visit (apartment_id, visit_date DESC, id DESC);
+            -- The visits of a few houses over some days (an agent's tablet, a
+            -- house's history) out of the log of a whole city.
+            CREATE INDEX IF NOT EXISTS d2d_visit_house_date_idx ON d2d_visit (house_id, visit_date);
+            -- The visits recorded lately (a tablet's sync asks what is new).
+            CREATE INDEX IF NOT EXISTS d2d_visit_create_date_idx ON d2d_visit (create_date);
             """
         )
 

@@ -1,3 +1,4 @@
+import gzip
 import json
 import time
 from datetime import timedelta
@@ -373,3 +374,26 @@ class TestAgentRoutes(HttpCase, D2dLeadCommon):
         body = response.json()
         self.assertEqual((body["jsonrpc"], body["id"]), ("2.0", "abc"))
         self.assertEqual(body["result"]["user"], {"id": self.agent.id, "name": "Agent A"})
+
+    def test_snapshot_is_compressed_for_a_tablet_that_accepts_it(self):
+        self.authenticate("test_agent", "test_agent")
+        request = json.dumps({"jsonrpc": "2.0", "method": "call", "params": {}, "id": 1})
+        plain = self.url_open(
+            "/d2d/agent/snapshot",
+            data=request,
+            headers={"Content-Type": "application/json", "Accept-Encoding": "identity"},
+        )
+        self.assertNotIn("Content-Encoding", plain.headers)
+        compressed = self.opener.post(
+            f"{self.base_url()}/d2d/agent/snapshot",
+            data=request,
+            headers={"Content-Type": "application/json", "Accept-Encoding": "gzip, deflate"},
+            stream=True,
+            timeout=12,
+        )
+        self.assertEqual(compressed.headers["Content-Encoding"], "gzip")
+        self.assertEqual(compressed.headers["Vary"], "Accept-Encoding")
+        wire = compressed.raw.read(decode_content=False)
+        self.assertLess(len(wire), len(plain.content) / 3, "the JSON compresses well")
+        snapshot = json.loads(gzip.decompress(wire))["result"]
+        self.assertEqual(snapshot["apartments"], plain.json()["result"]["apartments"])
