@@ -23,8 +23,14 @@ from odoo import fields
 def setup(env, crews_count=20, jobs_count=2000):
     installer_group = env.ref("door_to_door_crm.group_d2d_installer")
     users = env["res.users"].create(
-        [{"name": f"Bench installer {i}", "login": f"bench.installer.{i}", "groups_id": [(6, 0, installer_group.ids)]}
-         for i in range(crews_count)]
+        [
+            {
+                "name": f"Bench installer {i}",
+                "login": f"bench.installer.{i}",
+                "groups_id": [(6, 0, installer_group.ids)],
+            }
+            for i in range(crews_count)
+        ]
     )
     calendar = env["resource.calendar"].create(
         {
@@ -40,31 +46,50 @@ def setup(env, crews_count=20, jobs_count=2000):
     )
     crews = env["d2d.crew"].create(
         [
-            {"name": f"Bench crew {i}", "leader_id": user.id, "member_ids": [(6, 0, user.ids)],
-             "resource_calendar_id": calendar.id, "tz": "Europe/Moscow", "daily_capacity": 5}
+            {
+                "name": f"Bench crew {i}",
+                "leader_id": user.id,
+                "member_ids": [(6, 0, user.ids)],
+                "resource_calendar_id": calendar.id,
+                "tz": "Europe/Moscow",
+                "daily_capacity": 5,
+            }
             for i, user in enumerate(users)
         ]
     )
     today = fields.Date.today()
     monday = datetime.combine(today + timedelta(days=7 - today.weekday()), time(0, 0))
     env["resource.calendar.leaves"].create(
-        [{"name": "Time off", "resource_id": crew.resource_id.id, "calendar_id": calendar.id,
-          "date_from": monday + timedelta(days=i % 5), "date_to": monday + timedelta(days=i % 5, hours=23)}
-         for i, crew in enumerate(crews)]
+        [
+            {
+                "name": "Time off",
+                "resource_id": crew.resource_id.id,
+                "calendar_id": calendar.id,
+                "date_from": monday + timedelta(days=i % 5),
+                "date_to": monday + timedelta(days=i % 5, hours=23),
+            }
+            for i, crew in enumerate(crews)
+        ]
     )
     # 2,000 one-hour jobs spread at random over the month's working hours
     # (about 4.5 a day per crew against a capacity of 5).
     stage = env["crm.lead"]._d2d_stage("scheduled")
-    leads = env["crm.lead"].with_context(tracking_disable=True, mail_create_nolog=True).create(
-        [{"name": f"Bench lead {i}", "type": "opportunity", "stage_id": stage.id} for i in range(jobs_count)]
+    leads = (
+        env["crm.lead"]
+        .with_context(tracking_disable=True, mail_create_nolog=True)
+        .create([{"name": f"Bench lead {i}", "type": "opportunity", "stage_id": stage.id} for i in range(jobs_count)])
     )
     rnd = random.Random(7)
     days = [monday + timedelta(days=d) for d in range(31) if (monday + timedelta(days=d)).weekday() < 5]
     hours = (6, 7, 8, 9, 11, 12, 13, 14)  # 09:00 to 17:00 Moscow time, lunch excluded
     cells = rnd.sample([(day, crew, hour) for day in days for crew in crews for hour in hours], jobs_count)
     values = [
-        {"lead_id": lead.id, "crew_id": crew.id, "start": day + timedelta(hours=hour),
-         "stop": day + timedelta(hours=hour + 1)}
+        {
+            "lead_id": lead.id,
+            "crew_id": crew.id,
+            "start": day + timedelta(hours=hour),
+            "stop": day + timedelta(hours=hour + 1),
+        }
         for lead, (day, crew, hour) in zip(leads, cells, strict=True)
     ]
     rnd.shuffle(values)
@@ -88,8 +113,14 @@ def naive_scan(crews, start, duration, count=10):
             day = crew._local_date(moment)
             same_day = [a for a, _b in proposed[crew] if crew._local_date(a) == day]
             day_start = moment - timedelta(hours=12)
-            booked = Job.search([("crew_id", "=", crew.id), ("state", "in", ("planned", "in_progress")),
-                                 ("start", ">=", day_start), ("start", "<", moment + timedelta(hours=12))])
+            booked = Job.search(
+                [
+                    ("crew_id", "=", crew.id),
+                    ("state", "in", ("planned", "in_progress")),
+                    ("start", ">=", day_start),
+                    ("start", "<", moment + timedelta(hours=12)),
+                ]
+            )
             booked_that_day = len(booked.filtered(lambda job, crew=crew, day=day: crew._local_date(job.start) == day))
             if booked_that_day + len(same_day) >= crew.daily_capacity:
                 continue
@@ -117,8 +148,10 @@ def main():
         assert len(slots) == 10 and len(naive) == 10, (len(slots), len(naive))
         assert [s[0] for s in slots] == [s[0] for s in naive], (slots, naive)
         finder, scan = median(finder_times), median(naive_times)
-        print(f"20 crews, {env['d2d.installation'].search_count([]):,} booked jobs, next 10 free 2-hour slots "
-              f"(median of {args.rounds} rounds); first slot {slots[0][0]} UTC")
+        print(
+            f"20 crews, {env['d2d.installation'].search_count([]):,} booked jobs, next 10 free 2-hour slots "
+            f"(median of {args.rounds} rounds); first slot {slots[0][0]} UTC"
+        )
         print(f"slot finder         : {finder * 1000:8.1f} ms")
         print(f"naive day-by-day    : {scan * 1000:8.1f} ms")
         print(f"ratio finder/naive  : {finder / scan:.4f}")

@@ -31,7 +31,9 @@ class ResConfigSettings(models.TransientModel):
     @api.constrains("d2d_hide_closed_after_days")
     def _check_d2d_hide_closed_after_days(self):
         if any(settings.d2d_hide_closed_after_days < 0 for settings in self):
-            raise ValidationError(self.env._("The number of days after which closed leads are hidden cannot be negative."))
+            raise ValidationError(
+                self.env._("The number of days after which closed leads are hidden cannot be negative.")
+            )
 
     def set_values(self):
         result = super().set_values()

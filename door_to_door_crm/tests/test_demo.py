@@ -27,7 +27,9 @@ class TestDemoPipeline(D2dCommon):
         )
         self.env["crm.lead"]._d2d_demo_pipeline(review=2, coordination=2, scheduled=2, quality=1, done=1)
         leads = self.env["crm.lead"].search([("d2d_stage_code", "!=", False)])
-        counts = {code: len(leads.filtered(lambda lead, code=code: lead.d2d_stage_code == code))
-                  for code in ("review", "coordination", "scheduled", "quality", "done")}
+        counts = {
+            code: len(leads.filtered(lambda lead, code=code: lead.d2d_stage_code == code))
+            for code in ("review", "coordination", "scheduled", "quality", "done")
+        }
         self.assertEqual(counts, {"review": 2, "coordination": 2, "scheduled": 2, "quality": 1, "done": 1})
         self.assertTrue(all(lead.d2d_responsible_id for lead in leads if lead.d2d_stage_code != "done"))

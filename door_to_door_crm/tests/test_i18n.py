@@ -26,7 +26,7 @@ class TestRussianTranslation(TransactionCase):
         terms = {source for _module, source, *_rest in reader._to_translate if source}
         self.assertGreater(len(terms), 100, "the reader found the addon's terms")
         missing = sorted(terms - set(self.translated))
-        self.assertFalse(missing, "terms without a Russian translation (run scripts/i18n): %s" % missing[:20])
+        self.assertFalse(missing, f"terms without a Russian translation (run scripts/i18n): {missing[:20]}")
 
     def test_translations_keep_placeholders(self):
         broken = [
@@ -34,7 +34,7 @@ class TestRussianTranslation(TransactionCase):
             for msgid, msgstr in self.translated.items()
             if sorted(PLACEHOLDER.findall(msgid)) != sorted(PLACEHOLDER.findall(msgstr))
         ]
-        self.assertFalse(broken, "translations that lose or add placeholders: %s" % broken)
+        self.assertFalse(broken, f"translations that lose or add placeholders: {broken}")
 
     def test_russian_user_sees_russian(self):
         self.env["res.lang"]._activate_lang("ru_RU")

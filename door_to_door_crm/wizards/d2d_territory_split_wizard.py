@@ -74,7 +74,9 @@ class D2dTerritorySplitWizard(models.TransientModel):
     def action_split(self):
         self.ensure_one()
         if not self._houses_to_split():
-            raise UserError(self.env._("There is no house to split in %(territory)s.", territory=self.territory_id.name))
+            raise UserError(
+                self.env._("There is no house to split in %(territory)s.", territory=self.territory_id.name)
+            )
         plan = self._plan()
         for agent, houses in plan.items():
             houses.write({"agent_id": agent.id})

@@ -1,7 +1,7 @@
 // Unit tests (hoot) of the offline agent app's memory and merge rules:
 // static/src/agent_app/queue.js, with the browser's real IndexedDB.
 // Run by tests/test_agent_app_js.py.
-import { afterEach, beforeEach, describe, expect, test } from "@odoo/hoot";
+import {afterEach, beforeEach, describe, expect, test} from "@odoo/hoot";
 import {
     BATCH_SIZE,
     EventQueue,
@@ -32,7 +32,7 @@ function deleteDatabase(name) {
 }
 
 function visit(uuid, apartmentId, result, time) {
-    return { type: "visit", uuid, apartment_id: apartmentId, result, time };
+    return {type: "visit", uuid, apartment_id: apartmentId, result, time};
 }
 
 function apartment(id, status = "none", lastVisit = 0) {
@@ -64,7 +64,7 @@ describe("EventQueue", () => {
         const queue = new EventQueue(db, AGENT_A);
         await queue.add(visit("late", 1, "closed", 3 * MINUTE));
         await queue.add(visit("early", 2, "refusal", 1 * MINUTE));
-        await queue.add({ type: "note", uuid: "note", apartment_id: 1, note: "Dog", time: 2 * MINUTE });
+        await queue.add({type: "note", uuid: "note", apartment_id: 1, note: "Dog", time: 2 * MINUTE});
         const pending = await queue.pending();
         expect(pending.map((e) => e.uuid)).toEqual(["early", "note", "late"]);
         expect(pending.every((e) => e.uid === AGENT_A && e.state === "pending")).toBe(true);
@@ -91,7 +91,7 @@ describe("EventQueue", () => {
         await queue.add(visit("later", 3, "closed", 3));
         await queue.settle({
             accepted: ["ok"],
-            rejected: [{ uuid: "bad", reason: "This apartment is not in your houses." }],
+            rejected: [{uuid: "bad", reason: "This apartment is not in your houses."}],
         });
         const events = await queue.all();
         expect(events.map((e) => [e.uuid, e.state, e.reason])).toEqual([
@@ -100,7 +100,7 @@ describe("EventQueue", () => {
         ]);
         expect((await queue.batch()).map((e) => e.uuid)).toEqual(["later"]);
         // the same answer again (a repeated sync) changes nothing
-        await queue.settle({ accepted: ["ok"], rejected: [{ uuid: "bad", reason: "again" }] });
+        await queue.settle({accepted: ["ok"], rejected: [{uuid: "bad", reason: "again"}]});
         expect((await queue.all()).length).toBe(2);
         await queue.remove("bad");
         expect((await queue.all()).map((e) => e.uuid)).toEqual(["later"]);
@@ -117,7 +117,7 @@ describe("EventQueue", () => {
         expect(await queueB.othersPending()).toBe(2);
         expect(await queueA.othersPending()).toBe(1);
         // an answer to B never settles nor removes A's events
-        await queueB.settle({ accepted: ["a1", "b1"], rejected: [{ uuid: "a2", reason: "x" }] });
+        await queueB.settle({accepted: ["a1", "b1"], rejected: [{uuid: "a2", reason: "x"}]});
         await queueB.remove("a2");
         expect((await queueA.pending()).map((e) => e.uuid)).toEqual(["a1", "a2"]);
         expect(await queueB.pending()).toEqual([]);
@@ -126,18 +126,18 @@ describe("EventQueue", () => {
     test("each agent keeps its own territory and token", async () => {
         const queueA = new EventQueue(db, AGENT_A);
         const queueB = new EventQueue(db, AGENT_B);
-        await queueA.set("token", { visit: 10 });
-        await queueB.set("token", { visit: 20 });
-        expect(await queueA.get("token")).toEqual({ visit: 10 });
-        expect(await queueB.get("token")).toEqual({ visit: 20 });
+        await queueA.set("token", {visit: 10});
+        await queueB.set("token", {visit: 20});
+        expect(await queueA.get("token")).toEqual({visit: 10});
+        expect(await queueB.get("token")).toEqual({visit: 20});
         expect(await new EventQueue(db, 99).get("token")).toBe(undefined);
     });
 });
 
 describe("merge rules", () => {
     test("the visit with the latest device time wins, whatever the order", () => {
-        const early = { result: "closed", time: 10 * MINUTE };
-        const late = { result: "refusal", time: 20 * MINUTE };
+        const early = {result: "closed", time: 10 * MINUTE};
+        const late = {result: "refusal", time: 20 * MINUTE};
         const inOrder = applyVisit(applyVisit(apartment(1), early), late);
         const reversed = applyVisit(applyVisit(apartment(1), late), early);
         expect([inOrder.status, inOrder.lastVisit]).toEqual(["refusal", 20 * MINUTE]);
@@ -155,7 +155,7 @@ describe("merge rules", () => {
         const pending = [
             visit("mine-late", 1, "lead", 40 * MINUTE), // later than the server's: stays on top
             visit("mine-early", 2, "closed", 40 * MINUTE), // earlier than the server's: the server's wins
-            { type: "note", uuid: "n", apartment_id: 3, note: "Ring twice", time: 41 * MINUTE },
+            {type: "note", uuid: "n", apartment_id: 3, note: "Ring twice", time: 41 * MINUTE},
         ];
         const merged = mergeApartments(apartments, changes, pending);
         expect(merged.map((a) => [a.id, a.status, a.note, a.lastVisit])).toEqual([
@@ -163,7 +163,7 @@ describe("merge rules", () => {
             [2, "refusal", "", 50 * MINUTE],
             [3, "closed", "Ring twice", 5 * MINUTE],
         ]);
-        expect(apartments[0].status).toBe("none", { message: "the state is not changed in place" });
+        expect(apartments[0].status).toBe("none", {message: "the state is not changed in place"});
     });
 
     test("merging is the same whatever order the server's changes and the local events come in", () => {
@@ -188,7 +188,7 @@ describe("merge rules", () => {
             [1, 1200 * 1000, "refusal", AGENT_B],
             [2, 1800 * 1000, "lead", AGENT_A],
         ]);
-        expect(mergeHistory(twice, rows)).toBe(twice, { message: "nothing new: the same list" });
+        expect(mergeHistory(twice, rows)).toBe(twice, {message: "nothing new: the same list"});
     });
 
     test("a changed lead replaces the tablet's copy, a new one is added", () => {
@@ -218,8 +218,8 @@ describe("merge rules", () => {
                 number: [1, 2, 21],
                 status: ["closed", "none", "lead"],
                 last: [600, null, 1200],
-                note: { 502: "Dog" },
-                lead: { 507: 42 },
+                note: {502: "Dog"},
+                lead: {507: 42},
             },
             visits: {
                 apartment: [501, 0, 6],
@@ -245,7 +245,7 @@ describe("merge rules", () => {
                 a.note,
                 a.lastVisit,
                 a.leadId,
-            ]),
+            ])
         ).toEqual([
             [501, 10, 100, 1, "closed", "", 600000, false],
             [502, 10, 100, 2, "none", "Dog", 0, false],
@@ -257,9 +257,9 @@ describe("merge rules", () => {
             [507, "lead", 8],
         ]);
         expect(data.agents[8]).toBe("Agent B");
-        expect(data.entrances[0]).toEqual({ id: 100, houseId: 10, number: 1, intercom: "K12" });
+        expect(data.entrances[0]).toEqual({id: 100, houseId: 10, number: 1, intercom: "K12"});
         expect(data.leads[0].apartmentId).toBe(507);
-        expect(() => decodeSnapshot({ ...snapshot, format: 1 })).toThrow(/Unknown snapshot format/);
+        expect(() => decodeSnapshot({...snapshot, format: 1})).toThrow(/Unknown snapshot format/);
     });
 
     test("back-off: 5 s, then twice as long after each failure, up to 5 minutes; a minute while all goes well", () => {

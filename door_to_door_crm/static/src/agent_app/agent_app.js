@@ -1,5 +1,5 @@
 /** @odoo-module */
-import { Component, reactive, useState, xml } from "@odoo/owl";
+import {Component, reactive, useState, xml} from "@odoo/owl";
 import {
     BATCH_SIZE,
     DB_NAME,
@@ -30,24 +30,24 @@ export async function jsonRpc(url, params) {
     try {
         response = await fetch(url, {
             method: "POST",
-            headers: { "Content-Type": "application/json" },
+            headers: {"Content-Type": "application/json"},
             credentials: "same-origin",
-            body: JSON.stringify({ jsonrpc: "2.0", method: "call", params, id: Date.now() }),
+            body: JSON.stringify({jsonrpc: "2.0", method: "call", params, id: Date.now()}),
         });
     } catch (cause) {
-        throw Object.assign(new Error(cause.message), { offline: true });
+        throw Object.assign(new Error(cause.message), {offline: true});
     }
     if (response.redirected && new URL(response.url).pathname.startsWith("/web/login")) {
-        throw Object.assign(new Error("session expired"), { expired: true });
+        throw Object.assign(new Error("session expired"), {expired: true});
     }
     if (!response.ok) {
-        throw Object.assign(new Error(`HTTP ${response.status}`), { offline: true });
+        throw Object.assign(new Error(`HTTP ${response.status}`), {offline: true});
     }
     const body = await response.json();
     if (body.error) {
         const data = body.error.data || {};
         const expired = data.name === "odoo.http.SessionExpiredException";
-        throw Object.assign(new Error(data.message || body.error.message), { refused: !expired, expired });
+        throw Object.assign(new Error(data.message || body.error.message), {refused: !expired, expired});
     }
     return body.result;
 }
@@ -56,7 +56,7 @@ export async function jsonRpc(url, params) {
  * queue of events, the sync loop (on start, on reconnect, when the tablet
  * wakes up, every minute, and after failures with a growing back-off). */
 export class AgentModel {
-    constructor(session, { rpc = jsonRpc, dbName = DB_NAME } = {}) {
+    constructor(session, {rpc = jsonRpc, dbName = DB_NAME} = {}) {
         this.session = session;
         this.t = session.strings;
         this.rpc = rpc;
@@ -96,10 +96,7 @@ export class AgentModel {
         this.reapplyPending(await this.queue.pending());
         window.addEventListener("online", () => this.onOnline());
         window.addEventListener("offline", () => (this.state.online = false));
-        document.addEventListener(
-            "visibilitychange",
-            () => document.visibilityState === "visible" && this.sync(),
-        );
+        document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && this.sync());
         await this.sync();
     }
 
@@ -127,7 +124,7 @@ export class AgentModel {
         if (snapshot.user.id !== this.session.uid) {
             // this page (cached) is another agent's than the one signed in:
             // their territory must not land in this agent's memory
-            throw Object.assign(new Error(this.t.other_user), { expired: true, message: this.t.other_user });
+            throw Object.assign(new Error(this.t.other_user), {expired: true, message: this.t.other_user});
         }
         const data = decodeSnapshot(snapshot);
         this.load(data);
@@ -166,11 +163,11 @@ export class AgentModel {
     }
 
     async saveNote(apartment, note) {
-        const event = { type: "note", uuid: newUuid(), apartment_id: apartment.id, note, time: Date.now() };
+        const event = {type: "note", uuid: newUuid(), apartment_id: apartment.id, note, time: Date.now()};
         await this.queue.add(event);
         const index = this.state.apartments.findIndex((a) => a.id === apartment.id);
         if (index >= 0) {
-            this.state.apartments[index] = { ...this.state.apartments[index], note };
+            this.state.apartments[index] = {...this.state.apartments[index], note};
         }
         await this.refreshQueue();
         this.sync();
@@ -253,7 +250,7 @@ export class AgentModel {
         const s = this.state;
         s.apartments = mergeApartments(s.apartments, changes.apartments, pending);
         s.visits = mergeHistory(s.visits, changes.visits);
-        s.agents = { ...s.agents, ...Object.fromEntries(changes.agents) };
+        s.agents = {...s.agents, ...Object.fromEntries(changes.agents)};
         s.leads = mergeLeads(s.leads, changes.leads);
         await this.persist();
     }
@@ -275,7 +272,7 @@ export class AgentModel {
     }
 
     markSynced() {
-        Object.assign(this.state, { online: true, error: null, expired: false, lastSync: Date.now() });
+        Object.assign(this.state, {online: true, error: null, expired: false, lastSync: Date.now()});
         this.failures = 0;
         this.queue.set("lastSync", this.state.lastSync);
     }
@@ -284,9 +281,9 @@ export class AgentModel {
         this.failures += 1;
         if (error.expired) {
             const message = error.message === this.t.other_user ? error.message : this.t.session_expired;
-            Object.assign(this.state, { online: true, expired: true, error: message });
+            Object.assign(this.state, {online: true, expired: true, error: message});
         } else if (error.refused) {
-            Object.assign(this.state, { online: true, error: error.message });
+            Object.assign(this.state, {online: true, error: error.message});
         } else if (error.offline) {
             this.state.online = false;
         } else {
@@ -312,9 +309,7 @@ export class AgentModel {
         this.stop();
         if (window.caches) {
             const names = await window.caches.keys();
-            await Promise.all(
-                names.filter((n) => n.startsWith(APP_CACHE_PREFIX)).map((n) => window.caches.delete(n)),
-            );
+            await Promise.all(names.filter((n) => n.startsWith(APP_CACHE_PREFIX)).map((n) => window.caches.delete(n)));
         }
         window.location.assign(LOGOUT_URL);
         return true;
@@ -337,7 +332,7 @@ export class AgentModel {
 /** Always on top: online or not, events waiting, last sync, sync now, and
  * who is signed in (with the way to switch user). */
 export class SyncBar extends Component {
-    static props = { model: Object };
+    static props = {model: Object};
     static template = xml`
         <div class="o_d2d_syncbar" t-att-class="state.online ? 'is-online' : 'is-offline'">
             <span class="o_d2d_dot"/>
@@ -363,7 +358,7 @@ export class SyncBar extends Component {
 
 /** An apartment: one tap per result, the lead form, the note, the history. */
 export class ApartmentCard extends Component {
-    static props = { model: Object, apartment: Object, close: Function };
+    static props = {model: Object, apartment: Object, close: Function};
     static template = xml`
         <div class="o_d2d_apartment">
             <button class="o_d2d_back" t-on-click="props.close" t-esc="t.back"/>
@@ -462,12 +457,12 @@ export class ApartmentCard extends Component {
         this.props.close();
     }
     logLead() {
-        const { contact_name, phone, service } = this.ui.lead;
+        const {contact_name, phone, service} = this.ui.lead;
         if (!phone.trim()) {
             this.ui.leadError = this.t.phone_required;
             return;
         }
-        return this.log(LEAD, { contact_name, phone, service });
+        return this.log(LEAD, {contact_name, phone, service});
     }
     async saveNote() {
         await this.props.model.saveNote(this.props.apartment, this.ui.note);
@@ -482,12 +477,12 @@ export class ApartmentCard extends Component {
 }
 
 function emptyLead() {
-    return { contact_name: "", phone: "", service: "internet" };
+    return {contact_name: "", phone: "", service: "internet"};
 }
 
 export class AgentApp extends Component {
-    static props = { model: Object };
-    static components = { SyncBar, ApartmentCard };
+    static props = {model: Object};
+    static components = {SyncBar, ApartmentCard};
     static template = xml`
         <div class="o_d2d_agent">
             <SyncBar model="props.model"/>
@@ -555,7 +550,7 @@ export class AgentApp extends Component {
         this.state = useState(this.props.model.state);
         this.t = this.props.model.t;
         this.results = this.props.model.session.results;
-        this.ui = useState({ tab: "houses", search: "", houseId: null, apartmentId: null });
+        this.ui = useState({tab: "houses", search: "", houseId: null, apartmentId: null});
     }
 
     // (not named "house" nor "apartment": the template's loops use those names)
@@ -569,13 +564,11 @@ export class AgentApp extends Component {
         return this.t.others_waiting.replace("%(count)s", this.state.othersPending);
     }
     go(tab) {
-        Object.assign(this.ui, { tab, houseId: null, apartmentId: null });
+        Object.assign(this.ui, {tab, houseId: null, apartmentId: null});
     }
     get houseRows() {
         const search = this.ui.search.trim().toLowerCase();
-        const stats = new Map(
-            this.state.houses.map((h) => [h.id, { house: h, total: 0, visited: 0, leads: 0 }]),
-        );
+        const stats = new Map(this.state.houses.map((h) => [h.id, {house: h, total: 0, visited: 0, leads: 0}]));
         for (const apartment of this.state.apartments) {
             const row = stats.get(apartment.houseId);
             if (row) {
@@ -615,7 +608,7 @@ export class AgentApp extends Component {
         this.ui.houseId = house.id;
     }
     openApartment(apartment) {
-        Object.assign(this.ui, { houseId: apartment.houseId, apartmentId: apartment.id });
+        Object.assign(this.ui, {houseId: apartment.houseId, apartmentId: apartment.id});
     }
     closeApartment() {
         this.ui.apartmentId = null;

@@ -20,7 +20,7 @@ export function openDatabase(name = DB_NAME, indexedDB = window.indexedDB) {
         request.onupgradeneeded = () => {
             const db = request.result;
             db.createObjectStore("kv");
-            const events = db.createObjectStore("events", { keyPath: "uuid" });
+            const events = db.createObjectStore("events", {keyPath: "uuid"});
             events.createIndex("uid", "uid");
         };
         request.onsuccess = () => resolve(request.result);
@@ -60,7 +60,7 @@ export class EventQueue {
     }
     /** Stored first, sent later: an event is never lost once recorded. */
     async add(event) {
-        const record = { ...event, uid: this.uid, state: "pending" };
+        const record = {...event, uid: this.uid, state: "pending"};
         await done(this.store("events", "readwrite").put(record));
         return record;
     }
@@ -75,7 +75,7 @@ export class EventQueue {
     /** The next batch to send, as the server takes it: without the queue's
      * own fields (user, state, reason). */
     async batch(size = BATCH_SIZE) {
-        return (await this.pending()).slice(0, size).map(({ uid, state, reason, ...event }) => event);
+        return (await this.pending()).slice(0, size).map(({uid, state, reason, ...event}) => event);
     }
     /** Events other users left on this device, waiting for them to sign in. */
     async othersPending() {
@@ -100,8 +100,8 @@ export class EventQueue {
         for (const uuid of answer.accepted || []) {
             update(uuid, () => store.delete(uuid));
         }
-        for (const { uuid, reason } of answer.rejected || []) {
-            update(uuid, (event) => store.put({ ...event, state: "rejected", reason }));
+        for (const {uuid, reason} of answer.rejected || []) {
+            update(uuid, (event) => store.put({...event, state: "rejected", reason}));
         }
         return completed(transaction);
     }
@@ -154,7 +154,7 @@ export function decodeSnapshot(snapshot) {
     }));
     const visits = snapshot.visits;
     return {
-        houses: snapshot.houses.map(([id, name, territoryId]) => ({ id, name, territoryId })),
+        houses: snapshot.houses.map(([id, name, territoryId]) => ({id, name, territoryId})),
         entrances: snapshot.entrances.map(([id, houseId, number, intercom]) => ({
             id,
             houseId,
@@ -163,11 +163,11 @@ export function decodeSnapshot(snapshot) {
         })),
         apartments,
         visits: undelta(visits.apartment).map((apartmentId, i) =>
-            historyVisit([apartmentId, visits.time[i], visits.result[i], visits.agent[i]]),
+            historyVisit([apartmentId, visits.time[i], visits.result[i], visits.agent[i]])
         ),
         agents: Object.fromEntries(snapshot.agents),
         leads: snapshot.leads.map(leadFromRow),
-        competitors: snapshot.competitors.map(([id, name]) => ({ id, name })),
+        competitors: snapshot.competitors.map(([id, name]) => ({id, name})),
     };
 }
 
@@ -185,7 +185,7 @@ export function leadFromRow([id, name, code, stage, apartmentId, phone, installa
 }
 
 function historyVisit([apartmentId, time, result, agentId]) {
-    return { apartmentId, time: time * 1000, result, agentId };
+    return {apartmentId, time: time * 1000, result, agentId};
 }
 
 // ---------------------------------------------------------------------------
@@ -197,7 +197,7 @@ function historyVisit([apartmentId, time, result, agentId]) {
 export function applyVisit(apartment, visit) {
     const current = apartment.lastVisit || 0;
     if (visit.time >= current) {
-        return { ...apartment, status: visit.result, lastVisit: visit.time };
+        return {...apartment, status: visit.result, lastVisit: visit.time};
     }
     return apartment;
 }
@@ -226,7 +226,7 @@ export function mergeApartments(apartments, changes, pendingEvents) {
             continue;
         }
         if (event.type === "note") {
-            byId.set(apartment.id, { ...apartment, note: event.note || "" });
+            byId.set(apartment.id, {...apartment, note: event.note || ""});
         } else {
             byId.set(apartment.id, applyVisit(apartment, event));
         }

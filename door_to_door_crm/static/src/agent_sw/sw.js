@@ -7,7 +7,7 @@ const PAGE = "/d2d/agent";
 
 async function cachePageAndAssets() {
     const cache = await caches.open(CACHE);
-    const response = await fetch(PAGE, { credentials: "same-origin", cache: "no-store" });
+    const response = await fetch(PAGE, {credentials: "same-origin", cache: "no-store"});
     if (!response.ok || response.redirected) {
         return; // not signed in: nothing to keep
     }
@@ -15,9 +15,7 @@ async function cachePageAndAssets() {
     await cache.put(PAGE, response);
     const assets = [...new Set(html.match(/\/web\/assets\/[^"'\s)]+/g) || [])];
     await Promise.all(
-        assets.map((url) =>
-            fetch(url, { credentials: "same-origin" }).then((r) => r.ok && cache.put(url, r))
-        )
+        assets.map((url) => fetch(url, {credentials: "same-origin"}).then((r) => r.ok && cache.put(url, r)))
     );
 }
 

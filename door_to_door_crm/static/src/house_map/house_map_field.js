@@ -1,7 +1,7 @@
-import { Component } from "@odoo/owl";
-import { registry } from "@web/core/registry";
-import { useService } from "@web/core/utils/hooks";
-import { standardFieldProps } from "@web/views/fields/standard_field_props";
+import {Component} from "@odoo/owl";
+import {registry} from "@web/core/registry";
+import {useService} from "@web/core/utils/hooks";
+import {standardFieldProps} from "@web/views/fields/standard_field_props";
 
 /**
  * The "map of the house": entrances side by side, floors top to bottom, one
@@ -9,18 +9,18 @@ import { standardFieldProps } from "@web/views/fields/standard_field_props";
  */
 export class HouseMapField extends Component {
     static template = "door_to_door_crm.HouseMapField";
-    static props = { ...standardFieldProps };
+    static props = {...standardFieldProps};
 
     setup() {
         this.action = useService("action");
     }
 
     get map() {
-        return this.props.record.data[this.props.name] || { entrances: [], statuses: {} };
+        return this.props.record.data[this.props.name] || {entrances: [], statuses: {}};
     }
 
     get legend() {
-        return Object.entries(this.map.statuses).map(([status, label]) => ({ status, label }));
+        return Object.entries(this.map.statuses).map(([status, label]) => ({status, label}));
     }
 
     cellTitle(cell) {

@@ -1,5 +1,5 @@
-import { registry } from "@web/core/registry";
-import { ImageField, imageField } from "@web/views/fields/image/image_field";
+import {registry} from "@web/core/registry";
+import {ImageField, imageField} from "@web/views/fields/image/image_field";
 
 /**
  * A photo taken on a phone: one big button that opens the camera (or the

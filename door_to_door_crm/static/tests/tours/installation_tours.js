@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 /**
  * A small real image file, drawn on a canvas, handed to a file input as if
@@ -20,9 +20,9 @@ async function pickPhoto(fieldName, type, colour) {
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, type, 0.9));
     const extension = type === "image/png" ? "png" : "jpg";
     const transfer = new DataTransfer();
-    transfer.items.add(new File([blob], `${fieldName}.${extension}`, { type }));
+    transfer.items.add(new File([blob], `${fieldName}.${extension}`, {type}));
     input.files = transfer.files;
-    input.dispatchEvent(new Event("change", { bubbles: true }));
+    input.dispatchEvent(new Event("change", {bubbles: true}));
 }
 
 const CLIENT = "Vera Tourova";
@@ -56,7 +56,8 @@ registry.category("web_tour.tours").add("d2d_coordinator_booking_tour", {
         },
         {
             content: "The wizard closed and the lead is scheduled",
-            trigger: "body:not(:has(.modal)) .o_form_view .o_field_statusbar .o_arrow_button_current:contains(Scheduled)",
+            trigger:
+                "body:not(:has(.modal)) .o_form_view .o_field_statusbar .o_arrow_button_current:contains(Scheduled)",
         },
         {
             content: "Open the crews' schedule on the job's week",

@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 /**
  * The door-to-door lead form, one move per tour, as each role makes it: the
@@ -17,7 +17,7 @@ function atStep(label) {
 }
 
 function click(content, trigger) {
-    return { content, trigger, run: "click" };
+    return {content, trigger, run: "click"};
 }
 
 /** The reason wizard: type the reason, confirm. */
@@ -246,7 +246,8 @@ registry.category("web_tour.tours").add("d2d_lead_stuck_tour", {
         },
         {
             content: "and the others are not",
-            trigger: ".o_list_view:not(:has(.o_data_row:contains(Green Lead))):not(:has(.o_data_row:contains(Grey Lead)))",
+            trigger:
+                ".o_list_view:not(:has(.o_data_row:contains(Green Lead))):not(:has(.o_data_row:contains(Grey Lead)))",
         },
     ],
 });
