@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from .d2d_visit import APARTMENT_STATUSES
 
@@ -56,6 +57,13 @@ class D2dApartment(models.Model):
         help="Agent the supervisor handed this apartment to, as new work.",
     )
     rework_date = fields.Datetime(string="Handed back on", readonly=True)
+    d2d_in_my_work = fields.Boolean(
+        string="In my work",
+        compute="_compute_d2d_in_my_work",
+        search="_search_d2d_in_my_work",
+        help="In a house the current user works (theirs, of their territories or of the territories they "
+        "supervise), or handed back to them.",
+    )
 
     _sql_constraints = [
         ("number_uniq", "unique(house_id, number)", "This house already has an apartment with this number."),
@@ -84,6 +92,26 @@ class D2dApartment(models.Model):
         )
         for apartment in self:
             apartment.visit_count = counts.get(apartment, 0)
+
+    def _compute_d2d_in_my_work(self):
+        mine = self.search([("id", "in", self.ids), ("d2d_in_my_work", "=", True)])
+        for apartment in self:
+            apartment.d2d_in_my_work = apartment in mine
+
+    def _search_d2d_in_my_work(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Search “In my work” with “is set” or “is not set” only."))
+        self.flush_model(["house_id", "rework_agent_id"])
+        query = SQL(
+            """
+            SELECT a.id FROM d2d_apartment a WHERE a.house_id IN (%s)
+            UNION ALL
+            SELECT a.id FROM d2d_apartment a WHERE a.rework_agent_id = %s
+            """,
+            self.env["d2d.house"]._d2d_work_house_ids_sql(),
+            self.env.uid,
+        )
+        return [("id", "in" if (operator == "=") == value else "not in", SQL("(%s)", query))]
 
     # ------------------------------------------------------------------
     # CRUD

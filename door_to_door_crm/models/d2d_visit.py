@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 VISIT_RESULTS = [
     ("closed", "Nobody home"),
@@ -71,6 +72,12 @@ class D2dVisit(models.Model):
     phone = fields.Char()
     service_interest = fields.Selection(SERVICES, string="Service of interest")
     lead_id = fields.Many2one("crm.lead", string="Lead", index="btree_not_null", ondelete="set null", readonly=True)
+    d2d_in_my_work = fields.Boolean(
+        string="In my work",
+        compute="_compute_d2d_in_my_work",
+        search="_search_d2d_in_my_work",
+        help="Of an apartment the current user works (see the apartment's field).",
+    )
 
     _sql_constraints = [
         ("uuid_uniq", "unique(uuid)", "A visit with this UUID is already recorded."),
@@ -112,6 +119,27 @@ class D2dVisit(models.Model):
         for visit in self:
             if visit.result == "competitor" and not visit.competitor_id:
                 raise ValidationError(self.env._("Say which competitor serves this apartment."))
+
+    def _compute_d2d_in_my_work(self):
+        mine = self.search([("id", "in", self.ids), ("d2d_in_my_work", "=", True)])
+        for visit in self:
+            visit.d2d_in_my_work = visit in mine
+
+    def _search_d2d_in_my_work(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Search “In my work” with “is set” or “is not set” only."))
+        self.flush_model(["house_id", "apartment_id"])
+        self.env["d2d.apartment"].flush_model(["rework_agent_id"])
+        query = SQL(
+            """
+            SELECT v.id FROM d2d_visit v WHERE v.house_id IN (%s)
+            UNION ALL
+            SELECT v.id FROM d2d_visit v JOIN d2d_apartment a ON a.id = v.apartment_id WHERE a.rework_agent_id = %s
+            """,
+            self.env["d2d.house"]._d2d_work_house_ids_sql(),
+            self.env.uid,
+        )
+        return [("id", "in" if (operator == "=") == value else "not in", SQL("(%s)", query))]
 
     # ------------------------------------------------------------------
     # CRUD: append-only; a replayed uuid returns the visit already recorded

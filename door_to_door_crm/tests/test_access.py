@@ -197,3 +197,29 @@ class TestAccess(D2dCommon):
 
 class _Allowed(Exception):
     """Raised inside the savepoint to roll back an allowed operation."""
+
+
+@tagged("post_install", "-at_install")
+class TestInMyWork(D2dCommon):
+    """The field the agents' and supervisors' rules on apartments and visits
+    read: the same answer as the roles' own conditions, both ways."""
+
+    def test_in_my_work_follows_agent_supervisor_and_handed_back(self):
+        Apartment = self.env["d2d.apartment"]
+        other = self.apartment(self.house_b, 1)
+        for user, houses in (
+            (self.agent, self.house_a),
+            (self.supervisor, self.house_a),
+            (self.agent_b, self.house_b),
+            (self.supervisor_b, self.house_b),
+        ):
+            mine = Apartment.with_user(user).search([("d2d_in_my_work", "=", True)])
+            self.assertEqual(mine, houses.apartment_ids, user.name)
+            not_mine = Apartment.with_user(user).sudo().search([("d2d_in_my_work", "!=", True)])
+            self.assertFalse(not_mine & houses.apartment_ids, user.name)
+        other.sudo().rework_agent_id = self.agent
+        self.assertIn(other, Apartment.with_user(self.agent).search([]))
+        self.assertTrue(other.with_user(self.agent).d2d_in_my_work)
+        visit = self.visit(other, "refusal", user=self.agent)
+        self.assertEqual(self.env["d2d.visit"].with_user(self.agent).search([("id", "=", visit.id)]), visit)
+        self.assertFalse(self.apartment(self.house_b, 2).with_user(self.agent).sudo().d2d_in_my_work)
