@@ -404,6 +404,24 @@ def measure_snapshot(env, agent, tablet, rounds):
     }
 
 
+def measure_web_lists(env, agent, rounds):
+    """The agent's apartments and visits as the web client lists them (first
+    80 and the count, under the record rules), beside the same lists for the
+    superuser, who has no rule: the rules must not make an agent's lists
+    slower than the whole city's."""
+    spec = {"display_name": {}, "house_id": {"fields": {"display_name": {}}}}
+    result = {}
+    for model in ("d2d.apartment", "d2d.visit"):
+        for who, user_env in (("agent", env(user=agent)), ("all", env)):
+            times = []
+            for _round in range(rounds + 1):
+                env.invalidate_all()
+                seconds, answer = timed(user_env[model].web_search_read, [], spec, 0, 80)
+                times.append(seconds)
+            result[model, who] = (median(times[1:]), answer["length"])
+    return result
+
+
 def run_sql(env, query, params):
     env.cr.execute(query, params)
     return env.cr.fetchone()[0]
@@ -509,6 +527,8 @@ def main():
                 tablet = JsonRpc(url, scratch, AGENT_LOGIN, AGENT_PASSWORD)
                 snap = measure_snapshot(env, agent, tablet, args.rounds)
                 cr.rollback()
+                lists = measure_web_lists(env, agent, args.rounds)
+                cr.rollback()
                 token = snap["token"]
                 sync = measure_sync_in_process(
                     env, agent, token, apartment_ids, competitor_ids, args.events, args.rounds, rnd
@@ -576,6 +596,13 @@ def main():
         f"target < 10 ms: {verdict(http['replay'] < 0.010)}"
     )
     print(f"an empty JSON-RPC call over HTTP : {http['empty'] * ms:8.1f} ms (the floor of any route here)")
+    print("(c) the web client's lists (first 80 and the count), the agent under the record rules")
+    for model in ("d2d.apartment", "d2d.visit"):
+        (mine, mine_count), (everything, all_count) = lists[model, "agent"], lists[model, "all"]
+        print(
+            f"  {model:14}: agent {mine * ms:6.1f} ms ({mine_count:,} rows)   "
+            f"whole city {everything * ms:6.1f} ms ({all_count:,} rows)   ratio {mine / everything:.2f}x"
+        )
 
 
 def verdict(ok):

@@ -2,7 +2,6 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
 
 from .d2d_visit import APARTMENT_STATUSES
 
@@ -101,17 +100,9 @@ class D2dApartment(models.Model):
     def _search_d2d_in_my_work(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Search “In my work” with “is set” or “is not set” only."))
-        self.flush_model(["house_id", "rework_agent_id"])
-        query = SQL(
-            """
-            SELECT a.id FROM d2d_apartment a WHERE a.house_id IN (%s)
-            UNION ALL
-            SELECT a.id FROM d2d_apartment a WHERE a.rework_agent_id = %s
-            """,
-            self.env["d2d.house"]._d2d_work_house_ids_sql(),
-            self.env.uid,
-        )
-        return [("id", "in" if (operator == "=") == value else "not in", SQL("(%s)", query))]
+        house_ids, apartment_ids = self.env["d2d.house"]._d2d_my_work()
+        domain = ["|", ("house_id", "in", house_ids), ("id", "in", apartment_ids)]
+        return domain if (operator == "=") == value else ["!", *domain]
 
     # ------------------------------------------------------------------
     # CRUD

@@ -3,7 +3,6 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
 
 # Fields of the house that describe a uniform layout: writing any of them
 # regenerates the entrances (and through them the apartments).
@@ -80,35 +79,37 @@ class D2dHouse(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _d2d_work_house_ids_sql(self):
-        """The ids of the houses the current user works, as one sub-query:
-        given to them, of a territory given to them, and, for a supervisor,
-        of the territories they supervise. The record rules of apartments and
-        visits read it (through their `d2d_in_my_work` field) rather than
-        OR-ing one condition per role: PostgreSQL joins one sub-query on the
-        indexes by house, where an OR of several makes it scan a city's
-        apartments and visits."""
-        # the sub-query reads the tables: what the ORM still holds must be in them
+    def _d2d_my_work(self):
+        """(house ids, apartment ids) of the current user's work: the houses
+        given to them, of a territory given to them and, for a supervisor, of
+        the territories they supervise; and the apartments handed back to
+        them. One query.
+
+        The record rules of apartments and visits read it through their
+        `d2d_in_my_work` field, as lists of ids: PostgreSQL then reads a
+        city's apartments and visits by their indexes on house and apartment
+        (an OR of one sub-query per role, which rules of several groups
+        give, made it scan them all), and the lists are fetched afresh at
+        every search, so a house given to an agent is theirs at once."""
         self.flush_model(["agent_id", "territory_id"])
         self.env["d2d.territory"].flush_model(["agent_ids", "supervisor_id"])
-        supervisor = SQL("")
-        if self.env.user.has_group("door_to_door_crm.group_d2d_supervisor"):
-            supervisor = SQL(
-                "UNION ALL SELECT h.id FROM d2d_house h JOIN d2d_territory t ON t.id = h.territory_id"
-                " WHERE t.supervisor_id = %s",
-                self.env.uid,
-            )
-        return SQL(
+        self.env["d2d.apartment"].flush_model(["rework_agent_id"])
+        supervisor = self.env.user.has_group("door_to_door_crm.group_d2d_supervisor")
+        self.env.cr.execute(
             """
-            SELECT h.id FROM d2d_house h WHERE h.agent_id = %(uid)s
-            UNION ALL
-            SELECT h.id FROM d2d_house h JOIN d2d_territory_agent_rel r ON r.territory_id = h.territory_id
-             WHERE r.user_id = %(uid)s
-            %(supervisor)s
+            SELECT ARRAY(SELECT h.id FROM d2d_house h WHERE h.agent_id = %(uid)s
+                         UNION
+                         SELECT h.id FROM d2d_house h
+                           JOIN d2d_territory_agent_rel r ON r.territory_id = h.territory_id
+                          WHERE r.user_id = %(uid)s
+                         UNION
+                         SELECT h.id FROM d2d_house h JOIN d2d_territory t ON t.id = h.territory_id
+                          WHERE %(supervisor)s AND t.supervisor_id = %(uid)s),
+                   ARRAY(SELECT a.id FROM d2d_apartment a WHERE a.rework_agent_id = %(uid)s)
             """,
-            uid=self.env.uid,
-            supervisor=supervisor,
+            {"uid": self.env.uid, "supervisor": supervisor},
         )
+        return self.env.cr.fetchone()
 
     # ------------------------------------------------------------------
     # COMPUTES

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
 
 VISIT_RESULTS = [
     ("closed", "Nobody home"),
@@ -128,18 +127,9 @@ class D2dVisit(models.Model):
     def _search_d2d_in_my_work(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Search “In my work” with “is set” or “is not set” only."))
-        self.flush_model(["house_id", "apartment_id"])
-        self.env["d2d.apartment"].flush_model(["rework_agent_id"])
-        query = SQL(
-            """
-            SELECT v.id FROM d2d_visit v WHERE v.house_id IN (%s)
-            UNION ALL
-            SELECT v.id FROM d2d_visit v JOIN d2d_apartment a ON a.id = v.apartment_id WHERE a.rework_agent_id = %s
-            """,
-            self.env["d2d.house"]._d2d_work_house_ids_sql(),
-            self.env.uid,
-        )
-        return [("id", "in" if (operator == "=") == value else "not in", SQL("(%s)", query))]
+        house_ids, apartment_ids = self.env["d2d.house"]._d2d_my_work()
+        domain = ["|", ("house_id", "in", house_ids), ("apartment_id", "in", apartment_ids)]
+        return domain if (operator == "=") == value else ["!", *domain]
 
     # ------------------------------------------------------------------
     # CRUD: append-only; a replayed uuid returns the visit already recorded
