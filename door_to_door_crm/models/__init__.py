@@ -1,3 +1,4 @@
+from . import d2d_work_mixin
 from . import d2d_competitor
 from . import d2d_territory
 from . import d2d_house

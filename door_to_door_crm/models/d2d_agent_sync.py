@@ -10,7 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from .d2d_visit import FUTURE_TOLERANCE, SERVICES, UUID_MAX_LENGTH, VISIT_RESULTS
+from .d2d_visit import SERVICES, UUID_MAX_LENGTH
 
 # A sync carries at most this many events; a larger batch is refused whole.
 MAX_EVENTS = 500
@@ -23,7 +23,6 @@ HISTORY_DAYS = 30
 HISTORY_PER_APARTMENT = 5
 # Version of the snapshot's compact layout (decodeSnapshot in queue.js reads it).
 SNAPSHOT_FORMAT = 2
-RESULT_LABELS = dict(VISIT_RESULTS)
 SERVICE_CODES = {code for code, _label in SERVICES}
 # Stored related fields of d2d.visit that the sync's INSERT fills itself.
 SQL_COMPUTED_VISIT_FIELDS = ("house_id", "territory_id")
@@ -332,18 +331,11 @@ class D2dAgentSync(models.AbstractModel):
         return set(visible), set(known)
 
     def _visit_values(self, event, device_id):
-        results = RESULT_LABELS
         if event.get("type", "visit") not in EVENT_TYPES:
             raise ValidationError(self.env._("Unknown event type “%(type)s”.", type=event.get("type")))
         result = event.get("result")
-        if result not in results:
-            raise ValidationError(
-                self.env._(
-                    "“%(result)s” is not a visit result. Use one of: %(results)s.",
-                    result=result or "",
-                    results=", ".join(results),
-                )
-            )
+        Visit = self.env["d2d.visit"]
+        Visit._check_result(result)
         vals = {
             "uuid": event["uuid"],
             "apartment_id": self._int(event.get("apartment_id")),
@@ -359,10 +351,7 @@ class D2dAgentSync(models.AbstractModel):
         if result == "competitor":
             vals["competitor_id"] = self._int(event.get("competitor_id"), self.env._("Say which competitor."))
         if result == "lead":
-            phone = self._text(event.get("phone"))
-            if not phone:
-                raise ValidationError(self.env._("A lead needs the client's phone number."))
-            vals["phone"] = self.env["crm.lead"]._d2d_format_phone(phone)
+            vals["phone"] = Visit._lead_phone(self._text(event.get("phone")))
             vals["contact_name"] = self._text(event.get("contact_name")) or None
             service = event.get("service")
             vals["service_interest"] = service if service in SERVICE_CODES else None
@@ -399,13 +388,7 @@ class D2dAgentSync(models.AbstractModel):
             moment = datetime.fromtimestamp(value / 1000.0, tz=timezone.utc).replace(tzinfo=None, microsecond=0)
         except (OverflowError, OSError, ValueError):
             raise ValidationError(self.env._("The event has no valid device time.")) from None
-        if moment > fields.Datetime.now() + FUTURE_TOLERANCE:
-            raise ValidationError(
-                self.env._(
-                    "The visit time %(time)s is in the future. Check the date and time of the device.",
-                    time=fields.Datetime.to_string(moment),
-                )
-            )
+        self.env["d2d.visit"]._check_not_in_future(moment)
         return moment
 
     def _check_apartments(self, visits, notes, rejected, visible, known):

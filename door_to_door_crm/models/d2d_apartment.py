@@ -11,6 +11,7 @@ AGENT_WRITABLE_FIELDS = {"note"}
 
 class D2dApartment(models.Model):
     _name = "d2d.apartment"
+    _inherit = ["d2d.work.mixin"]
     _description = "Apartment"
     _order = "house_id, number"
     _rec_names_search = ["house_id.name"]
@@ -56,13 +57,6 @@ class D2dApartment(models.Model):
         help="Agent the supervisor handed this apartment to, as new work.",
     )
     rework_date = fields.Datetime(string="Handed back on", readonly=True)
-    d2d_in_my_work = fields.Boolean(
-        string="In my work",
-        compute="_compute_d2d_in_my_work",
-        search="_search_d2d_in_my_work",
-        help="In a house the current user works (theirs, of their territories or of the territories they "
-        "supervise), or handed back to them.",
-    )
 
     _sql_constraints = [
         ("number_uniq", "unique(house_id, number)", "This house already has an apartment with this number."),
@@ -92,17 +86,8 @@ class D2dApartment(models.Model):
         for apartment in self:
             apartment.visit_count = counts.get(apartment, 0)
 
-    def _compute_d2d_in_my_work(self):
-        mine = self.search([("id", "in", self.ids), ("d2d_in_my_work", "=", True)])
-        for apartment in self:
-            apartment.d2d_in_my_work = apartment in mine
-
-    def _search_d2d_in_my_work(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Search “In my work” with “is set” or “is not set” only."))
-        house_ids, apartment_ids = self.env["d2d.house"]._d2d_my_work()
-        domain = ["|", ("house_id", "in", house_ids), ("id", "in", apartment_ids)]
-        return domain if (operator == "=") == value else ["!", *domain]
+    def _d2d_my_work_domain(self, house_ids, apartment_ids):
+        return ["|", ("house_id", "in", house_ids), ("id", "in", apartment_ids)]
 
     # ------------------------------------------------------------------
     # CRUD

@@ -40,6 +40,7 @@ class D2dVisit(models.Model):
     """One knock on a door: an append-only log written by the agents."""
 
     _name = "d2d.visit"
+    _inherit = ["d2d.work.mixin"]
     _description = "Door-to-door visit"
     _order = "visit_date desc, id desc"
     _rec_name = "apartment_id"
@@ -71,12 +72,6 @@ class D2dVisit(models.Model):
     phone = fields.Char()
     service_interest = fields.Selection(SERVICES, string="Service of interest")
     lead_id = fields.Many2one("crm.lead", string="Lead", index="btree_not_null", ondelete="set null", readonly=True)
-    d2d_in_my_work = fields.Boolean(
-        string="In my work",
-        compute="_compute_d2d_in_my_work",
-        search="_search_d2d_in_my_work",
-        help="Of an apartment the current user works (see the apartment's field).",
-    )
 
     _sql_constraints = [
         ("uuid_uniq", "unique(uuid)", "A visit with this UUID is already recorded."),
@@ -103,15 +98,40 @@ class D2dVisit(models.Model):
 
     @api.constrains("visit_date")
     def _check_visit_date(self):
-        limit = fields.Datetime.now() + FUTURE_TOLERANCE
         for visit in self:
-            if visit.visit_date > limit:
-                raise ValidationError(
-                    self.env._(
-                        "The visit time %(time)s is in the future. Check the date and time of the device.",
-                        time=fields.Datetime.to_string(visit.visit_date),
-                    )
+            self._check_not_in_future(visit.visit_date)
+
+    # The checks of a new visit, shared with the offline app's sync (d2d.agent.sync).
+
+    @api.model
+    def _check_not_in_future(self, moment):
+        if moment > fields.Datetime.now() + FUTURE_TOLERANCE:
+            raise ValidationError(
+                self.env._(
+                    "The visit time %(time)s is in the future. Check the date and time of the device.",
+                    time=fields.Datetime.to_string(moment),
                 )
+            )
+
+    @api.model
+    def _check_result(self, result):
+        results = dict(VISIT_RESULTS)
+        if result not in results:
+            raise ValidationError(
+                self.env._(
+                    "“%(result)s” is not a visit result. Use one of: %(results)s.",
+                    result=result or "",
+                    results=", ".join(results),
+                )
+            )
+
+    @api.model
+    def _lead_phone(self, phone):
+        """The client's phone of a "lead" visit in E.164 form; refused when missing or not a phone."""
+        phone = (phone or "").strip()
+        if not phone:
+            raise ValidationError(self.env._("A lead needs the client's phone number."))
+        return self.env["crm.lead"]._d2d_format_phone(phone)
 
     @api.constrains("result", "competitor_id")
     def _check_competitor(self):
@@ -119,17 +139,8 @@ class D2dVisit(models.Model):
             if visit.result == "competitor" and not visit.competitor_id:
                 raise ValidationError(self.env._("Say which competitor serves this apartment."))
 
-    def _compute_d2d_in_my_work(self):
-        mine = self.search([("id", "in", self.ids), ("d2d_in_my_work", "=", True)])
-        for visit in self:
-            visit.d2d_in_my_work = visit in mine
-
-    def _search_d2d_in_my_work(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Search “In my work” with “is set” or “is not set” only."))
-        house_ids, apartment_ids = self.env["d2d.house"]._d2d_my_work()
-        domain = ["|", ("house_id", "in", house_ids), ("apartment_id", "in", apartment_ids)]
-        return domain if (operator == "=") == value else ["!", *domain]
+    def _d2d_my_work_domain(self, house_ids, apartment_ids):
+        return ["|", ("house_id", "in", house_ids), ("apartment_id", "in", apartment_ids)]
 
     # ------------------------------------------------------------------
     # CRUD: append-only; a replayed uuid returns the visit already recorded
@@ -189,26 +200,16 @@ class D2dVisit(models.Model):
     def _check_new_visits(self, vals_list):
         """Refuse, in plain words and before anything is written, a visit that
         the current user may not record."""
-        results = dict(VISIT_RESULTS)
         for vals in vals_list:
             if not isinstance(vals["uuid"], str) or not 0 < len(vals["uuid"]) <= UUID_MAX_LENGTH:
                 raise ValidationError(
                     self.env._("A visit UUID must be a text of 1 to %(max)s characters.", max=UUID_MAX_LENGTH)
                 )
-            if vals.get("result") not in results:
-                raise ValidationError(
-                    self.env._(
-                        "“%(result)s” is not a visit result. Use one of: %(results)s.",
-                        result=vals.get("result") or "",
-                        results=", ".join(results),
-                    )
-                )
+            self._check_result(vals.get("result"))
             if not vals.get("apartment_id"):
                 raise ValidationError(self.env._("A visit needs an apartment."))
             if vals["result"] == "lead":
-                if not (vals.get("phone") or "").strip():
-                    raise ValidationError(self.env._("A lead needs the client's phone number."))
-                vals["phone"] = self.env["crm.lead"]._d2d_format_phone(vals["phone"].strip())
+                vals["phone"] = self._lead_phone(vals.get("phone"))
         if self.env.su:
             return
         user = self.env.user

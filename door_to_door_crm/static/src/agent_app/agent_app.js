@@ -100,6 +100,12 @@ export class AgentModel {
         await this.sync();
     }
 
+    /** The label of a visit result (or status) in the user's language. */
+    resultLabel(code) {
+        const result = this.session.results.find((r) => r[0] === code);
+        return result ? result[1] : code;
+    }
+
     stop() {
         clearTimeout(this.timer);
         this.timer = null;
@@ -468,12 +474,15 @@ export class ApartmentCard extends Component {
         await this.props.model.saveNote(this.props.apartment, this.ui.note);
     }
     resultLabel(code) {
-        const result = this.results.find((r) => r[0] === code);
-        return result ? result[1] : code;
+        return this.props.model.resultLabel(code);
     }
     formatDate(ms) {
-        return new Date(ms).toLocaleString();
+        return formatDate(ms);
     }
+}
+
+function formatDate(ms) {
+    return new Date(ms).toLocaleString();
 }
 
 function emptyLead() {
@@ -492,7 +501,7 @@ export class AgentApp extends Component {
             </div>
             <div t-if="state.othersPending" class="o_d2d_others" t-esc="othersPendingText"/>
             <div t-foreach="state.rejected" t-as="event" t-key="event.uuid" class="o_d2d_rejected">
-                <t t-esc="t.rejected"/>: <t t-esc="apartmentLabel(event.apartment_id)"/>
+                <t t-esc="t.rejected"/>: <t t-esc="apartmentLabel(apartmentOf(event))"/>
                 (<t t-esc="resultLabel(event.result)"/>) — <t t-esc="event.reason"/>
                 <button t-on-click="() => props.model.dismiss(event)" t-esc="t.dismiss"/>
             </div>
@@ -540,7 +549,7 @@ export class AgentApp extends Component {
             <t t-elif="ui.tab === 'potential'">
                 <div t-foreach="potential" t-as="apartment" t-key="apartment.id" class="o_d2d_house"
                      t-on-click="() => this.openApartment(apartment)">
-                    <span t-esc="apartmentLabel(apartment.id)"/>
+                    <span t-esc="apartmentLabel(apartment)"/>
                     <span t-attf-class="o_d2d_badge o_d2d_status_#{apartment.status}" t-esc="resultLabel(apartment.status)"/>
                 </div>
             </t>
@@ -549,7 +558,6 @@ export class AgentApp extends Component {
     setup() {
         this.state = useState(this.props.model.state);
         this.t = this.props.model.t;
-        this.results = this.props.model.session.results;
         this.ui = useState({tab: "houses", search: "", houseId: null, apartmentId: null});
     }
 
@@ -613,16 +621,17 @@ export class AgentApp extends Component {
     closeApartment() {
         this.ui.apartmentId = null;
     }
-    apartmentLabel(apartmentId) {
-        const apartment = this.state.apartments.find((a) => a.id === apartmentId);
+    apartmentOf(event) {
+        return this.state.apartments.find((a) => a.id === event.apartment_id);
+    }
+    apartmentLabel(apartment) {
         const house = apartment && this.state.houses.find((h) => h.id === apartment.houseId);
         return apartment ? `${house ? house.name : ""}, ${this.t.apartment} ${apartment.number}` : "";
     }
     resultLabel(code) {
-        const result = this.results.find((r) => r[0] === code);
-        return result ? result[1] : code;
+        return this.props.model.resultLabel(code);
     }
     formatDate(ms) {
-        return new Date(ms).toLocaleString();
+        return formatDate(ms);
     }
 }
