@@ -2,6 +2,7 @@ import gzip
 import json
 
 from markupsafe import Markup
+from werkzeug.exceptions import UnsupportedMediaType
 
 from odoo import http
 from odoo.exceptions import AccessError, UserError
@@ -10,9 +11,11 @@ from odoo.tools.misc import file_open
 
 # Largest sync request accepted, in bytes.
 MAX_SYNC_BYTES = 2_000_000
-# The snapshot is compressed for a tablet on a mobile network (about 240 KB of
-# JSON become 40 KB in a millisecond at level 1); a proxy may do better.
-SNAPSHOT_GZIP_LEVEL = 1
+# The answers are compressed for a tablet on a mobile network (the 240 KB of
+# JSON of a snapshot become 40 KB in a millisecond at level 1); a proxy may do
+# better.
+GZIP_LEVEL = 1
+JSON_MIMETYPES = ("application/json", "application/json-rpc")
 
 
 def rpc_error(error):
@@ -63,31 +66,68 @@ class AgentApp(http.Controller):
         encode it again, which takes longer than the query itself for 5,000
         apartments. (Read-only, so no CSRF token: another site's form cannot
         read the answer. Signed out: redirected to the login page.)"""
-        request_id = self._rpc_request_id()
+        request_id = self._rpc_id(self._json_call(request.httprequest.get_data()))
         try:
             snapshot = request.env["d2d.agent.sync"]._snapshot_json()
         except (UserError, AccessError) as error:
-            body = {"jsonrpc": "2.0", "id": request_id, "error": rpc_error(error)}
-            return request.make_json_response(body)
-        body = f'{{"jsonrpc": "2.0", "id": {json.dumps(request_id)}, "result": {snapshot}}}'.encode()
+            return self._rpc_error(request_id, error)
+        return self._rpc_result(request_id, snapshot)
+
+    @http.route("/d2d/agent/sync", type="http", auth="user", methods=["POST"], csrf=False)
+    def sync(self):
+        """JSON-RPC, as the app calls it, answered as /d2d/agent/snapshot is:
+        with the changes as the JSON text PostgreSQL made.
+
+        It writes, without a CSRF token, as Odoo's type="json" routes do: it
+        takes nothing but a JSON body, which another site's page cannot send
+        here without the browser asking this server first (CORS), which it
+        never allows. A refused request writes nothing."""
+        httprequest = request.httprequest
+        if httprequest.mimetype not in JSON_MIMETYPES:
+            raise UnsupportedMediaType(request.env._("The sync request must be JSON."))
+        if (httprequest.content_length or 0) > MAX_SYNC_BYTES:
+            return self._rpc_error(None, self._too_large())
+        body = httprequest.get_data()
+        call = self._json_call(body)
+        request_id = self._rpc_id(call)
+        try:
+            if len(body) > MAX_SYNC_BYTES:
+                raise self._too_large()
+            if call is None:
+                raise UserError(request.env._("The sync request is not valid JSON-RPC."))
+            answer = request.env["d2d.agent.sync"]._sync_json(call.get("params"))
+        except (UserError, AccessError) as error:
+            request.env.cr.rollback()
+            return self._rpc_error(request_id, error)
+        return self._rpc_result(request_id, answer)
+
+    def _too_large(self):
+        return UserError(request.env._("The sync request is too large: send fewer events at a time."))
+
+    def _json_call(self, body):
+        """The JSON-RPC call in `body` (a dict), or None."""
+        try:
+            call = json.loads(body or b"{}")
+        except ValueError:
+            return None
+        return call if isinstance(call, dict) else None
+
+    def _rpc_id(self, call):
+        return call.get("id") if call else None
+
+    def _rpc_error(self, request_id, error):
+        return request.make_json_response({"jsonrpc": "2.0", "id": request_id, "error": rpc_error(error)})
+
+    def _rpc_result(self, request_id, result_json):
+        """A JSON-RPC answer around `result_json` (JSON text), compressed for
+        a tablet that accepts it."""
+        body = f'{{"jsonrpc": "2.0", "id": {json.dumps(request_id)}, "result": {result_json}}}'.encode()
         headers = [
             ("Content-Type", "application/json; charset=utf-8"),
             ("Cache-Control", "no-store"),
             ("Vary", "Accept-Encoding"),
         ]
         if "gzip" in request.httprequest.headers.get("Accept-Encoding", ""):
-            body = gzip.compress(body, SNAPSHOT_GZIP_LEVEL)
+            body = gzip.compress(body, GZIP_LEVEL)
             headers.append(("Content-Encoding", "gzip"))
         return request.make_response(body, headers=headers)
-
-    def _rpc_request_id(self):
-        try:
-            return json.loads(request.httprequest.get_data() or b"{}").get("id")
-        except (ValueError, AttributeError):
-            return None
-
-    @http.route("/d2d/agent/sync", type="json", auth="user", methods=["POST"])
-    def sync(self, **payload):
-        if len(request.httprequest.get_data(cache=True)) > MAX_SYNC_BYTES:
-            raise UserError(request.env._("The sync request is too large: send fewer events at a time."))
-        return request.env["d2d.agent.sync"]._sync(payload)

@@ -1,10 +1,7 @@
-import contextlib
 import json
-import logging
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
-
-import psycopg2.errors
+from typing import NamedTuple
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -27,34 +24,16 @@ SERVICE_CODES = {code for code, _label in SERVICES}
 # Stored related fields of d2d.visit that the sync's INSERT fills itself.
 SQL_COMPUTED_VISIT_FIELDS = ("house_id", "territory_id")
 # What d2d.apartment keeps of its latest visit (see _refresh_last_visit).
-LAST_VISIT_FIELDS = ["last_visit_id", "status", "last_visit_date", "last_agent_id", "last_competitor_id"]
-VISIT_UUID_CONSTRAINT = "d2d_visit_uuid_uniq"
+LAST_VISIT_FIELDS = ["status", "last_visit_date", "last_agent_id", "last_competitor_id"]
 
 
-def is_uuid_conflict(error):
-    """The unique violation of a visit uuid recorded by a concurrent request."""
-    return isinstance(error, psycopg2.errors.UniqueViolation) and error.diag.constraint_name == VISIT_UUID_CONSTRAINT
+class SyncWork(NamedTuple):
+    """What a sync reads first (see D2dAgentSync._sync_work)."""
 
-
-class _UuidConflictFilter(logging.Filter):
-    """Drops the "bad query" error that odoo.sql_db logs for an expected uuid
-    conflict, and only that one (unlike mute_logger, which would hide every
-    SQL error of every thread meanwhile)."""
-
-    def filter(self, record):
-        args = record.args if isinstance(record.args, tuple) else ()
-        return not any(is_uuid_conflict(arg) for arg in args)
-
-
-@contextlib.contextmanager
-def quiet_uuid_conflicts():
-    sql_logger = logging.getLogger("odoo.sql_db")
-    log_filter = _UuidConflictFilter()
-    sql_logger.addFilter(log_filter)
-    try:
-        yield
-    finally:
-        sql_logger.removeFilter(log_filter)
+    recorded: dict  # {uuid: agent id} of the visits already recorded among the events
+    houses: list  # the houses of the agent's work (d2d.house._d2d_my_work)
+    apartments: list  # the apartments handed back to the agent
+    visible: list  # the houses the tablet shows (see _visible_houses_sql)
 
 
 class D2dAgentSync(models.AbstractModel):
@@ -94,24 +73,33 @@ class D2dAgentSync(models.AbstractModel):
         return self.env.cr.fetchone()[0]
 
     def _visible_house_ids(self):
-        """Ids of the houses the agent works (own, territory's, handed back),
-        as the record rules give them. Fetched first and passed on as an
-        array: the planner then knows it is a few dozen houses out of a city
-        and reads their visits by the index on (house_id, visit_date), where
-        a sub-query would make it scan a month of the whole city's visits."""
+        """Ids of the houses the tablet shows (see _visible_houses_sql).
+        Fetched first and passed on as an array: the planner then knows it
+        is a few dozen houses out of a city and reads their visits by the
+        index on (house_id, visit_date), where a sub-query would make it
+        scan a month of the whole city's visits."""
         self.env.cr.execute(
-            """
-            SELECT h.id FROM d2d_house h
-             WHERE h.active
-               AND (h.agent_id = %(uid)s
-                    OR EXISTS (SELECT 1 FROM d2d_territory_agent_rel r
-                                WHERE r.territory_id = h.territory_id AND r.user_id = %(uid)s))
-            UNION
-            SELECT a.house_id FROM d2d_apartment a WHERE a.rework_agent_id = %(uid)s
-            """,
-            {"uid": self.env.uid},
+            SQL(
+                "SELECT %s FROM (%s) AS work(houses, apartments)",
+                self._visible_houses_sql(),
+                self.env["d2d.house"]._d2d_my_work_sql(),
+            )
         )
-        return [row[0] for row in self.env.cr.fetchall()]
+        return self.env.cr.fetchone()[0]
+
+    def _visible_houses_sql(self):
+        """The active houses of the agent's work (d2d.house._d2d_my_work,
+        which the record rules read too) and those of the apartments handed
+        back to them (shown to show those apartments), as an array, from the
+        columns of `work`."""
+        return SQL(
+            """
+            ARRAY(SELECT h.id FROM d2d_house h WHERE h.id = ANY(work.houses) AND h.active
+                  UNION
+                  SELECT h.id FROM d2d_apartment a JOIN d2d_house h ON h.id = a.house_id
+                   WHERE a.id = ANY(work.apartments) AND h.active)
+            """
+        )
 
     def _snapshot_query(self):
         return f"""
@@ -164,23 +152,32 @@ class D2dAgentSync(models.AbstractModel):
             )
         """
 
-    def _history_sql(self, since_token=False):
+    def _history_sql(self, since_token=False, device=None):
         """Visits of the visible houses the tablet keeps as history: the last
         HISTORY_PER_APARTMENT of each apartment within HISTORY_DAYS; or, for
-        a sync, those recorded since the token."""
+        a sync, those recorded since the token, but by the tablet `device`."""
         if since_token:
-            return """
+            # One branch per condition: each reads the few recent visits by its
+            # own index (id, create_date) and keeps those of the houses, where
+            # an OR made PostgreSQL also read all the visits of the houses.
+            # The tablet's own visits are not sent back: it has them.
+            elsewhere = "AND (v.agent_id != %(uid)s OR v.device_id IS DISTINCT FROM %(device)s)" if device else ""
+            return f"""
                 SELECT v.apartment_id, extract(epoch from v.visit_date)::bigint AS time, v.result, v.agent_id
                   FROM d2d_visit v
-                 WHERE v.house_id = ANY(%(houses)s)
-                   AND (v.id > %(since_visit)s OR v.create_date > %(since_margin)s)
+                 WHERE v.id > %(since_visit)s AND v.house_id = ANY(%(houses)s) {elsewhere}
+                 UNION
+                SELECT v.apartment_id, extract(epoch from v.visit_date)::bigint AS time, v.result, v.agent_id
+                  FROM d2d_visit v
+                 WHERE v.create_date > %(since_margin)s AND v.house_id = ANY(%(houses)s) {elsewhere}
             """
         return """
             SELECT apartment_id, time, result, agent_id FROM (
                 SELECT v.apartment_id, extract(epoch from v.visit_date)::bigint AS time, v.result, v.agent_id,
                        row_number() OVER (PARTITION BY v.apartment_id ORDER BY v.visit_date DESC, v.id DESC) AS rank
                   FROM d2d_visit v
-                 WHERE v.house_id = ANY(%(houses)s) AND v.visit_date > %(history_since)s
+                 WHERE v.house_id = ANY(%(houses)s)
+                   AND v.visit_date > (now() AT TIME ZONE 'UTC') - %(history_days)s * interval '1 day'
             ) ranked WHERE rank <= %(history_per_apartment)s
         """
 
@@ -226,20 +223,21 @@ class D2dAgentSync(models.AbstractModel):
                        FROM d2d_entrance e WHERE e.house_id = ANY(%(houses)s)))))
         """
 
-    def _query_params(self, token=None):
-        now = self.env.cr.now()
-        since_time, since_visit = token or (now, 0)
+    def _query_params(self, token=None, houses=None):
+        """The parameters of the snapshot's query, or with a token (time,
+        visit id, see _parse_token), of the changes' query."""
+        since_time, since_visit = token or (None, 0)
         return {
             "uid": self.env.uid,
-            "houses": self._visible_house_ids(),
+            "houses": self._visible_house_ids() if houses is None else houses,
             "lang": self.env.lang or "en_US",
-            "history_since": now - timedelta(days=HISTORY_DAYS),
+            "history_days": HISTORY_DAYS,
             "history_per_apartment": HISTORY_PER_APARTMENT,
             "since_visit": since_visit,
             # a change made by a transaction still open when the token was
             # made carries an earlier date, or a lower id than the token's:
             # look a little further back (the tablet merges a repeat harmlessly)
-            "since_margin": since_time - CHANGES_MARGIN,
+            "since_margin": since_time and since_time - CHANGES_MARGIN,
         }
 
     # ------------------------------------------------------------------
@@ -248,9 +246,15 @@ class D2dAgentSync(models.AbstractModel):
 
     @api.model
     def _sync(self, payload):
+        """The answer of _sync_json as Python values."""
+        return json.loads(self._sync_json(payload))
+
+    @api.model
+    def _sync_json(self, payload):
         """Apply the events of a tablet at most once each and answer which
         were accepted and which rejected (with a reason), plus the changes
-        since the tablet's token."""
+        since the tablet's token: JSON text, whose changes PostgreSQL wrote
+        (the route sends it as it is)."""
         self._check_agent()
         if not isinstance(payload, dict):
             raise UserError(self.env._("The sync request is malformed."))
@@ -270,22 +274,27 @@ class D2dAgentSync(models.AbstractModel):
                 )
             )
         device_id = str(payload.get("device_id") or "")[:64]
-        accepted, rejected = self._apply_events(events, device_id)
-        answer = self._changes(payload.get("token"))
-        return {"accepted": accepted, "rejected": rejected, **answer}
+        accepted, rejected, houses = self._apply_events(events, device_id)
+        changes, token = self._changes_json(payload.get("token"), houses, device_id)
+        return (
+            f'{{"accepted": {json.dumps(accepted)}, "rejected": {json.dumps(rejected)}, '
+            f'"changes": {changes}, "token": {token}}}'
+        )
 
     def _apply_events(self, events, device_id):
-        accepted, rejected = {}, {}  # (dicts as ordered sets)
-        visits, notes = {}, {}
+        """(accepted uuids in the order they came, rejections, ids of the
+        houses the tablet shows)."""
+        rejected = {}
         events = [event for event in events if self._has_uuid(event, rejected)]
-        recorded = self._recorded([event["uuid"] for event in events if event.get("type") != "note"])
+        work = self._sync_work([event["uuid"] for event in events if event.get("type") != "note"])
+        accepted, visits, notes = set(), {}, {}
         for event in events:
             uuid = event["uuid"]
             if uuid in visits or uuid in notes or uuid in accepted or uuid in rejected:
                 continue  # sent twice in one batch: applied once
-            if uuid in recorded:  # a replay: recorded before, nothing to check or write
-                if recorded[uuid] == self.env.uid:
-                    accepted[uuid] = True
+            if uuid in work.recorded:  # a replay: recorded before, nothing to check or write
+                if work.recorded[uuid] == self.env.uid:
+                    accepted.add(uuid)
                 else:
                     rejected[uuid] = self.env._("Another visit already uses this event id.")
                 continue
@@ -296,12 +305,15 @@ class D2dAgentSync(models.AbstractModel):
                     visits[uuid] = self._visit_values(event, device_id)
             except (UserError, ValidationError) as error:
                 rejected[uuid] = str(error.args[0])
-        if visits or notes:
-            visible, competitors = self._usable(visits, notes)
-            self._check_apartments(visits, notes, rejected, visible, competitors)
-        accepted.update(dict.fromkeys(self._insert_visits(visits), True))
-        accepted.update(dict.fromkeys(self._write_notes(notes, rejected), True))
-        return list(accepted), [{"uuid": uuid, "reason": reason} for uuid, reason in rejected.items()]
+        accepted.update(self._insert_visits(visits, work))
+        unrecorded = {uuid: vals for uuid, vals in visits.items() if uuid not in accepted}
+        if unrecorded or notes:
+            apartments, competitors = self._usable([*unrecorded.values(), *notes.values()], work)
+            self._refuse_unrecorded(unrecorded, apartments, competitors, rejected)
+            self._refuse_notes_elsewhere(notes, apartments, rejected)
+            accepted.update(self._write_notes(notes, rejected))
+        in_order = [uuid for uuid in dict.fromkeys(event["uuid"] for event in events) if uuid in accepted]
+        return in_order, [{"uuid": uuid, "reason": reason} for uuid, reason in rejected.items()], work.visible
 
     def _has_uuid(self, event, rejected):
         uuid = event.get("uuid") if isinstance(event, dict) else None
@@ -310,25 +322,63 @@ class D2dAgentSync(models.AbstractModel):
         rejected[str(uuid)[:UUID_MAX_LENGTH]] = self.env._("The event has no valid uuid.")
         return False
 
-    def _recorded(self, uuids):
-        """{uuid: agent id} of the visits already recorded among `uuids`: a
-        replay is answered from this alone, before any event is checked."""
-        if not uuids:
-            return {}
-        self.env.cr.execute("SELECT uuid, agent_id FROM d2d_visit WHERE uuid = ANY(%s)", [uuids])
-        return dict(self.env.cr.fetchall())
+    def _sync_work(self, uuids):
+        """In one query, the visits already recorded among `uuids` (a replay
+        is answered from this alone, before any event is checked), the
+        agent's work as the record rules of apartments and visits read it
+        (d2d.house._d2d_my_work) and the houses the tablet shows."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COALESCE((SELECT json_object_agg(v.uuid, v.agent_id) FROM d2d_visit v
+                                  WHERE v.uuid = ANY(%(uuids)s::varchar[])), '{}'),
+                       work.houses, work.apartments, %(visible)s
+                  FROM (%(work)s) AS work(houses, apartments)
+                """,
+                uuids=uuids,
+                visible=self._visible_houses_sql(),
+                work=self.env["d2d.house"]._d2d_my_work_sql(),
+            )
+        )
+        return SyncWork(*self.env.cr.fetchone())
 
-    def _usable(self, visits, notes):
-        """In one query, the apartments and competitors that the new events
-        name and that the agent may use (under the record rules of both
-        models): (apartment ids, competitor ids)."""
-        apartment_ids = sorted({vals["apartment_id"] for vals in (*visits.values(), *notes.values())})
-        competitor_ids = sorted({vals["competitor_id"] for vals in visits.values() if vals.get("competitor_id")})
-        apartments = self.env["d2d.apartment"]._search([("id", "in", apartment_ids)])
-        competitors = self.env["d2d.competitor"]._search([("id", "in", competitor_ids)])
-        self.env.cr.execute(SQL("SELECT ARRAY(%s), ARRAY(%s)", apartments.select(), competitors.select()))
-        visible, known = self.env.cr.fetchone()
-        return set(visible), set(known)
+    def _usable(self, values, work):
+        """Among the apartments and competitors that `values` (checked events)
+        name, those the agent may use: the apartments of their work and the
+        active competitors, as sets of ids."""
+        self.env.cr.execute(
+            """
+            SELECT ARRAY(SELECT a.id FROM d2d_apartment a
+                          WHERE a.id = ANY(%(apartments)s::int[])
+                            AND (a.house_id = ANY(%(houses)s::int[]) OR a.id = ANY(%(reworked)s::int[]))),
+                   ARRAY(SELECT c.id FROM d2d_competitor c WHERE c.id = ANY(%(competitors)s::int[]) AND c.active)
+            """,
+            {
+                "apartments": sorted({vals["apartment_id"] for vals in values}),
+                "competitors": sorted({vals["competitor_id"] for vals in values if vals.get("competitor_id")}),
+                "houses": work.houses,
+                "reworked": work.apartments,
+            },
+        )
+        apartments, competitors = self.env.cr.fetchone()
+        return set(apartments), set(competitors)
+
+    def _refuse_unrecorded(self, unrecorded, apartments, competitors, rejected):
+        """Say why the INSERT did not record these visits."""
+        for uuid, vals in unrecorded.items():
+            if vals["apartment_id"] not in apartments:
+                rejected[uuid] = self.env._("This apartment is not in your houses.")
+            elif vals["competitor_id"] and vals["competitor_id"] not in competitors:
+                rejected[uuid] = self.env._("Unknown competitor.")
+            else:  # not expected: the INSERT records what passes these checks
+                rejected[uuid] = self.env._("This visit could not be recorded: send it again.")
+
+    def _refuse_notes_elsewhere(self, notes, apartments, rejected):
+        for uuid, vals in list(notes.items()):
+            if vals["apartment_id"] not in apartments:
+                rejected[uuid] = self.env._("This apartment is not in your houses.")
+                del notes[uuid]
 
     def _visit_values(self, event, device_id):
         if event.get("type", "visit") not in EVENT_TYPES:
@@ -391,74 +441,52 @@ class D2dAgentSync(models.AbstractModel):
         self.env["d2d.visit"]._check_not_in_future(moment)
         return moment
 
-    def _check_apartments(self, visits, notes, rejected, visible, known):
-        """Refuse the events of apartments outside the agent's houses, and of
-        competitors unknown."""
-        for events in (visits, notes):
-            for uuid, vals in list(events.items()):
-                if vals["apartment_id"] not in visible:
-                    rejected[uuid] = self.env._("This apartment is not in your houses.")
-                    del events[uuid]
-                elif vals.get("competitor_id") and vals["competitor_id"] not in known:
-                    rejected[uuid] = self.env._("Unknown competitor.")
-                    del events[uuid]
-
-    def _insert_visits(self, visits):
-        """Record the checked visits and move their apartments to their latest
-        visit with one statement for the whole batch, then open the leads of
-        "lead" visits in one batch: what d2d.visit.create does, without its
-        per-record work. The checks of d2d.visit.create were made for the
-        whole batch by _visit_values and _check_apartments, and the model's
-        access right is checked here.
+    def _insert_visits(self, visits, work):
+        """Record the checked visits of the agent's apartments (`work`) and
+        move their apartments to their latest visit, with one statement for
+        the whole batch, then open the leads of "lead" visits in one batch:
+        what d2d.visit.create does, without its per-record work. The checks
+        of d2d.visit.create were made by _visit_values, the statement checks
+        the apartments and competitors, and the model's access right is
+        checked here. Returns the uuids recorded.
 
         A uuid sent in two concurrent requests: the second INSERT waits on the
-        unique index until the first transaction commits, then fails with a
-        unique violation (its snapshot cannot see the committed row). The
-        savepoint is rolled back (the ORM cache is cleared with it) and each
-        visit is inserted alone: the one already recorded is accepted."""
+        unique index until the first transaction commits, then finds a row
+        its snapshot cannot see, and PostgreSQL refuses to go on
+        (serialization failure, as Odoo's transactions are REPEATABLE READ).
+        Odoo runs the request again, in a new transaction that sees the
+        visit recorded: a replay, accepted."""
         if not visits:
             return []
         Visit = self.env["d2d.visit"]
         Visit.check_access("create")
         self.env.flush_all()
         rows = [{**vals, "visit_date": fields.Datetime.to_string(vals["visit_date"])} for vals in visits.values()]
-        try:
-            with quiet_uuid_conflicts(), self.env.cr.savepoint():
-                inserted, refreshed = self._insert_visit_rows(rows)
-        except psycopg2.errors.UniqueViolation as error:
-            if not is_uuid_conflict(error):
-                raise
-            inserted, refreshed = [], []
-            for row in rows:
-                try:
-                    with quiet_uuid_conflicts(), self.env.cr.savepoint():
-                        row_inserted, row_refreshed = self._insert_visit_rows([row])
-                    inserted += row_inserted
-                    refreshed += row_refreshed
-                except psycopg2.errors.UniqueViolation as error:
-                    if not is_uuid_conflict(error):
-                        raise
-                    # recorded meanwhile by a concurrent request: accepted
+        inserted, moved = self._insert_visit_rows(rows, work)
         # the ORM learns what the statement wrote, as after _create
-        new_visits = Visit.browse(visit_id for visit_id, _apartment_id, _result in inserted)
+        new_visits = Visit.browse(visit_id for visit_id, _uuid, _apartment_id, _result in inserted)
         new_visits.modified([name for name, field in Visit._fields.items() if field.store], create=True)
         for fname in SQL_COMPUTED_VISIT_FIELDS:  # written by the INSERT itself
             self.env.remove_to_compute(Visit._fields[fname], new_visits)
         Apartment = self.env["d2d.apartment"]
-        Apartment.browse({apartment_id for _id, apartment_id, _result in inserted}).invalidate_recordset(["visit_ids"])
-        refreshed = Apartment.browse(refreshed)
-        refreshed.invalidate_recordset(LAST_VISIT_FIELDS)
-        refreshed.modified(LAST_VISIT_FIELDS)
-        leads = Visit.browse(visit_id for visit_id, _apartment_id, result in inserted if result == "lead")
+        Apartment.browse({apartment_id for _id, _uuid, apartment_id, _result in inserted}).invalidate_recordset(
+            ["visit_ids"]
+        )
+        moved = Apartment.browse(moved)
+        moved.invalidate_recordset(LAST_VISIT_FIELDS)
+        moved.modified(LAST_VISIT_FIELDS)
+        leads = Visit.browse(visit_id for visit_id, _uuid, _apartment_id, result in inserted if result == "lead")
         if leads:
             leads._attach_leads()
-        return list(visits)
+        return [uuid for _id, uuid, _apartment_id, _result in inserted]
 
-    def _insert_visit_rows(self, rows):
-        """INSERT the visits and UPDATE the apartments that one of them is now
+    def _insert_visit_rows(self, rows, work):
+        """INSERT the visits of the agent's apartments (`work`) with a known
+        competitor if any, and UPDATE the apartments that one of them is now
         the latest visit of, by the rule of d2d.apartment._refresh_last_visit
-        (latest device time, then highest id; a new visit has the highest id):
-        ([(visit id, apartment id, result)], [apartment ids moved])."""
+        (latest device time, then the one recorded last: on a tie, the new
+        visit): ([(visit id, uuid, apartment id, result)], [apartment ids
+        moved])."""
         self.env.cr.execute(
             """
             WITH new AS (
@@ -474,24 +502,38 @@ class D2dAgentSync(models.AbstractModel):
                                                              service_interest varchar)
                        JOIN d2d_apartment a ON a.id = v.apartment_id
                        JOIN d2d_house h ON h.id = a.house_id
-                  RETURNING id, apartment_id, visit_date, result, agent_id, competitor_id
+                      WHERE (a.house_id = ANY(%(houses)s::int[]) OR a.id = ANY(%(reworked)s::int[]))
+                        AND (v.competitor_id IS NULL
+                             OR v.competitor_id IN (SELECT c.id FROM d2d_competitor c WHERE c.active))
+                ON CONFLICT (uuid) DO NOTHING
+                  RETURNING id, uuid, apartment_id, visit_date, result, agent_id, competitor_id
             ),
             latest AS (
                 SELECT DISTINCT ON (apartment_id) * FROM new ORDER BY apartment_id, visit_date DESC, id DESC
             ),
             moved AS (
                 UPDATE d2d_apartment a
-                   SET last_visit_id = l.id, status = l.result, last_visit_date = l.visit_date,
-                       last_agent_id = l.agent_id, last_competitor_id = l.competitor_id
+                   SET status = l.result, last_visit_date = l.visit_date, last_agent_id = l.agent_id,
+                       last_competitor_id = l.competitor_id
                   FROM latest l
                  WHERE a.id = l.apartment_id
-                   AND (a.last_visit_id IS NULL OR (l.visit_date, l.id) > (a.last_visit_date, a.last_visit_id))
+                   AND (a.last_visit_date IS NULL OR l.visit_date >= a.last_visit_date)
              RETURNING a.id
             )
-            SELECT (SELECT COALESCE(json_agg(json_build_array(id, apartment_id, result)), '[]') FROM new),
+            SELECT (SELECT COALESCE(json_agg(json_build_array(id, uuid, apartment_id, result)), '[]') FROM new),
                    (SELECT COALESCE(json_agg(id), '[]') FROM moved)
             """,
-            {"rows": json.dumps(rows), "uid": self.env.uid, "now": self.env.cr.now()},
+            {
+                "rows": json.dumps(rows),
+                "houses": work.houses,
+                "reworked": work.apartments,
+                "uid": self.env.uid,
+                "now": self.env.cr.now(),
+            },
+            # a serialization failure (see _insert_visits) is expected and
+            # retried: not a "bad query"; any other error reaches the log
+            # with the request's
+            log_exceptions=False,
         )
         return self.env.cr.fetchone()
 
@@ -517,46 +559,43 @@ class D2dAgentSync(models.AbstractModel):
                         rejected[uuid] = str(error.args[0])
         return [uuid for uuid, vals in notes.items() if vals["apartment_id"] not in failed]
 
-    def _changes(self, token):
-        """What changed since `token` on the agent's apartments (the state the
-        visit log gives them now), the visits recorded since (history), the
-        agent's leads changed since, and the new token. With no valid token,
-        nothing but the token."""
+    def _changes_json(self, token, houses=None, device=""):
+        """(changes, new token) as JSON texts: what changed since `token` on
+        the agent's apartments (the state the visit log gives them now), the
+        visits recorded since (history) but those of this agent on this
+        `device`, and the agent's leads changed since. With no valid token,
+        no changes."""
         since = self._parse_token(token)
         self.env.flush_all()
-        params = self._query_params(since)
+        params = {**self._query_params(since, houses), "device": device}
         if since is None:
-            self.env.cr.execute(self._token_sql(), params)
-            return {
-                "changes": {"apartments": [], "visits": [], "agents": [], "leads": []},
-                "token": self.env.cr.fetchone()[0],
-            }
+            self.env.cr.execute(f"SELECT ({self._token_sql()})::text", params)
+            return '{"apartments": [], "visits": [], "agents": [], "leads": []}', self.env.cr.fetchone()[0]
         self.env.cr.execute(
             f"""
-                WITH history AS ({self._history_sql(since_token=True)})
+                WITH history AS ({self._history_sql(since_token=True, device=device)})
                 SELECT json_build_object(
-                    'changes', json_build_object(
-                        'apartments', COALESCE((
-                            SELECT json_agg(json_build_array(a.id, a.status, a.note,
-                                                             extract(epoch from a.last_visit_date)::bigint,
-                                                             a.lead_id) ORDER BY a.id)
-                              FROM d2d_apartment a
-                             WHERE a.id IN (SELECT apartment_id FROM history
-                                            UNION
-                                            SELECT id FROM d2d_apartment
-                                             WHERE house_id = ANY(%(houses)s) AND write_date > %(since_margin)s)
-                            ), '[]'),
-                        'visits', COALESCE((
-                            SELECT json_agg(json_build_array(apartment_id, time, result, agent_id)
-                                            ORDER BY apartment_id, time)
-                              FROM history), '[]'),
-                        'agents', ({self._agents_sql("history")}),
-                        'leads', ({self._leads_sql(since=True)})),
-                    'token', ({self._token_sql()}))
+                           'apartments', COALESCE((
+                               SELECT json_agg(json_build_array(a.id, a.status, a.note,
+                                                                extract(epoch from a.last_visit_date)::bigint,
+                                                                a.lead_id) ORDER BY a.id)
+                                 FROM d2d_apartment a
+                                WHERE a.id IN (SELECT apartment_id FROM history
+                                               UNION
+                                               SELECT id FROM d2d_apartment
+                                                WHERE house_id = ANY(%(houses)s) AND write_date > %(since_margin)s)
+                               ), '[]'),
+                           'visits', COALESCE((
+                               SELECT json_agg(json_build_array(apartment_id, time, result, agent_id)
+                                               ORDER BY apartment_id, time)
+                                 FROM history), '[]'),
+                           'agents', ({self._agents_sql("history")}),
+                           'leads', ({self._leads_sql(since=True)}))::text,
+                       ({self._token_sql()})::text
             """,
             params,
         )
-        return self.env.cr.fetchone()[0]
+        return self.env.cr.fetchone()
 
     def _parse_token(self, token):
         """(time, visit id) of a token the server made, or None."""

@@ -29,13 +29,13 @@ class D2dApartment(models.Model):
 
     visit_ids = fields.One2many("d2d.visit", "apartment_id", string="Visits")
     visit_count = fields.Integer(compute="_compute_visit_count")
-    # The latest visit by device time and what the apartment shows of it:
-    # kept by the visit log (see _refresh_last_visit), so that generating
-    # thousands of apartments computes nothing. Every knock rewrites these
-    # columns: each index on the table is one more write per knock, so only
-    # those that searches need are kept (status: the rare "lead" and "not
-    # visited"; last_visit_id: visits deleted by a manager).
-    last_visit_id = fields.Many2one("d2d.visit", readonly=True, index="btree_not_null", ondelete="set null")
+    # What the apartment shows of its latest visit by device time: kept by
+    # the visit log (see _refresh_last_visit), so that generating thousands
+    # of apartments computes nothing. Every knock rewrites these columns:
+    # each index and foreign key on them is one more write or lookup per
+    # knock, so only the index that searches need is kept (status: the rare
+    # "lead" and "not visited"), and the visit itself is not linked (the log
+    # finds it by its index on apartment and device time).
     status = fields.Selection(APARTMENT_STATUSES, readonly=True, index=True, required=True, default="none")
     last_visit_date = fields.Datetime(readonly=True, string="Last visit")
     last_agent_id = fields.Many2one("res.users", readonly=True, string="Last agent")
@@ -195,33 +195,32 @@ class D2dApartment(models.Model):
             )
 
     def _refresh_last_visit(self):
-        """Set the latest visit by device time (ties: the one recorded last)
-        and its result, time, agent and competitor on these apartments,
+        """Set the result, time, agent and competitor of the latest visit by
+        device time (ties: the one recorded last) on these apartments,
         whatever order their visits arrived in. One UPDATE for the batch."""
         if not self:
             return
-        fnames = ["last_visit_id", "status", "last_visit_date", "last_agent_id", "last_competitor_id"]
+        fnames = ["status", "last_visit_date", "last_agent_id", "last_competitor_id"]
         self.env["d2d.visit"].flush_model(["apartment_id", "visit_date", "result", "agent_id", "competitor_id"])
         self.flush_recordset(fnames)
         self.env.cr.execute(
             """
             UPDATE d2d_apartment a
-               SET last_visit_id = v.id,
-                   status = COALESCE(v.result, 'none'),
+               SET status = COALESCE(v.result, 'none'),
                    last_visit_date = v.visit_date,
                    last_agent_id = v.agent_id,
                    last_competitor_id = v.competitor_id
               FROM unnest(%s::int[]) AS todo(id)
               LEFT JOIN LATERAL (
-                    SELECT id, result, visit_date, agent_id, competitor_id
+                    SELECT result, visit_date, agent_id, competitor_id
                       FROM d2d_visit
                      WHERE apartment_id = todo.id
                   ORDER BY visit_date DESC, id DESC
                      LIMIT 1
                    ) v ON true
              WHERE a.id = todo.id
-               AND (a.last_visit_id, a.status, a.last_visit_date, a.last_agent_id, a.last_competitor_id)
-                   IS DISTINCT FROM (v.id, COALESCE(v.result, 'none'), v.visit_date, v.agent_id, v.competitor_id)
+               AND (a.status, a.last_visit_date, a.last_agent_id, a.last_competitor_id)
+                   IS DISTINCT FROM (COALESCE(v.result, 'none'), v.visit_date, v.agent_id, v.competitor_id)
             RETURNING a.id
             """,
             [self.ids],

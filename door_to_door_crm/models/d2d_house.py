@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 # Fields of the house that describe a uniform layout: writing any of them
 # regenerates the entrances (and through them the apartments).
@@ -91,11 +92,18 @@ class D2dHouse(models.Model):
         (an OR of one sub-query per role, which rules of several groups
         give, made it scan them all), and the lists are fetched afresh at
         every search, so a house given to an agent is theirs at once."""
+        self.env.cr.execute(SQL("SELECT * FROM (%s) AS work", self._d2d_my_work_sql()))
+        return self.env.cr.fetchone()
+
+    def _d2d_my_work_sql(self):
+        """The query of _d2d_my_work: one row, (houses int[], apartments int[]),
+        for other queries to build on (the agent app's sync asks it with the
+        rest of what it checks, in one round trip)."""
         self.flush_model(["agent_id", "territory_id"])
         self.env["d2d.territory"].flush_model(["agent_ids", "supervisor_id"])
         self.env["d2d.apartment"].flush_model(["rework_agent_id"])
         supervisor = self.env.user.has_group("door_to_door_crm.group_d2d_supervisor")
-        self.env.cr.execute(
+        return SQL(
             """
             SELECT ARRAY(SELECT h.id FROM d2d_house h WHERE h.agent_id = %(uid)s
                          UNION
@@ -107,9 +115,9 @@ class D2dHouse(models.Model):
                           WHERE %(supervisor)s AND t.supervisor_id = %(uid)s),
                    ARRAY(SELECT a.id FROM d2d_apartment a WHERE a.rework_agent_id = %(uid)s)
             """,
-            {"uid": self.env.uid, "supervisor": supervisor},
+            uid=self.env.uid,
+            supervisor=supervisor,
         )
-        return self.env.cr.fetchone()
 
     # ------------------------------------------------------------------
     # COMPUTES

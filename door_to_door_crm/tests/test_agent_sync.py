@@ -222,6 +222,26 @@ class TestAgentSync(D2dLeadCommon):
         self.assertEqual(again["changes"]["visits"], [])
         self.assertEqual(again["changes"]["leads"], [])
 
+    def test_the_tablet_gets_the_visits_made_elsewhere_not_its_own_back(self):
+        """The tablet adds its own accepted visits to its history itself: the
+        changes carry the visits of other agents and of the agent's other
+        tablets, not those of the tablet that asks."""
+        self.env.flush_all()  # the houses were laid out before the token's margin
+        self.env.cr.execute("UPDATE d2d_apartment SET write_date = write_date - interval '1 hour'")
+        token = self.sync([])["token"]
+        mine, other_tablet = self.house_a.apartment_ids[2], self.house_a.apartment_ids[3]
+        self.sync([self.event(other_tablet, "refusal")], device_id="tablet-2")
+        answer = self.sync([self.event(mine, "pensioner")], token=token)
+        self.assertEqual(len(answer["accepted"]), 1)
+        self.assertEqual(
+            [row[:1] + row[2:] for row in answer["changes"]["visits"]], [[other_tablet.id, "refusal", self.agent.id]]
+        )
+        self.assertEqual([row[:2] for row in answer["changes"]["apartments"]], [[other_tablet.id, "refusal"]])
+        self.assertEqual(mine.status, "pensioner")
+        # a tablet that sends no device id gets every visit
+        anonymous = self.sync([], token=token, device_id="")
+        self.assertEqual(sorted(row[0] for row in anonymous["changes"]["visits"]), sorted([mine.id, other_tablet.id]))
+
     def test_token_tells_the_tablet_to_reload_when_its_houses_change(self):
         token = self.sync([])["token"]
         self.assertEqual(self.sync([])["token"]["houses"], token["houses"], "nothing changed")
@@ -292,7 +312,7 @@ class TestAgentSync(D2dLeadCommon):
             [
                 {
                     "status": "competitor",
-                    "last_visit_id": visit.id,
+                    "last_visit_date": at,
                     "last_agent_id": self.agent.id,
                     "last_competitor_id": self.competitor.id,
                 }
@@ -354,8 +374,35 @@ class TestAgentRoutes(HttpCase, D2dLeadCommon):
         )
         self.assertEqual(snapshot.status_code, 303, "sent to the login page, no data")
         self.assertIn("/web/login", snapshot.headers["Location"])
-        sync = self.rpc("/d2d/agent/sync", {"events": []})
-        self.assertEqual(sync["error"]["data"]["name"], "odoo.http.SessionExpiredException")
+        sync = self.url_open(
+            "/d2d/agent/sync",
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": {"events": []}, "id": 1}),
+            headers={"Content-Type": "application/json"},
+            allow_redirects=False,
+        )
+        self.assertEqual(sync.status_code, 303, "sent to the login page, nothing written")
+        self.assertIn("/web/login", sync.headers["Location"])
+
+    def test_sync_route_takes_json_only(self):
+        """What a form of another site could send is refused, and so is a body
+        that is not JSON-RPC: nothing is written."""
+        self.authenticate("test_agent", "test_agent")
+        event = {
+            "type": "visit",
+            "uuid": "form-post",
+            "apartment_id": self.house_a.apartment_ids[0].id,
+            "result": "closed",
+            "time": int(time.time() * 1000) - 60000,
+        }
+        params = {"uid": self.agent.id, "events": [event]}
+        body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": 7})
+        form = self.url_open("/d2d/agent/sync", data=body, headers={"Content-Type": "text/plain"})
+        self.assertEqual(form.status_code, 415)
+        broken = self.url_open("/d2d/agent/sync", data=body[:-5], headers={"Content-Type": "application/json"})
+        self.assertIn("not valid JSON-RPC", broken.json()["error"]["data"]["message"])
+        self.assertFalse(self.env["d2d.visit"].search_count([("uuid", "=", "form-post")]))
+        answer = self.url_open("/d2d/agent/sync", data=body, headers={"Content-Type": "application/json"}).json()
+        self.assertEqual((answer["id"], answer["result"]["accepted"]), (7, ["form-post"]))
 
     def test_snapshot_route_answers_json_rpc(self):
         self.authenticate("test_installer", "test_installer")

@@ -3,6 +3,7 @@ import uuid
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields
+from odoo.service.model import retrying
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from .test_agent_sync import ms
@@ -16,8 +17,9 @@ class TestAgentSyncConcurrency(TransactionCase):
     """The same event sent in two requests at the same moment (a tablet that
     retries while its first request is still running, or two workers): two
     real transactions on the registry, on committed data that the test
-    deletes afterwards. One visit is recorded and both requests answer the
-    uuid accepted."""
+    deletes afterwards. The second request waits for the first, fails to
+    serialize and is run again, as Odoo runs a request: one visit is
+    recorded and both requests answer the uuid accepted."""
 
     def setUp(self):
         super().setUp()
@@ -88,9 +90,11 @@ class TestAgentSyncConcurrency(TransactionCase):
                     cr.execute("SELECT pg_backend_pid()")
                     pids[name] = cr.fetchone()[0]
                     env = api.Environment(cr, self.agent_id, {})
-                    answers[name] = env["d2d.agent.sync"]._sync(
-                        {"uid": self.agent_id, "device_id": f"tablet-{name}", "events": events}
-                    )
+                    payload = {"uid": self.agent_id, "device_id": f"tablet-{name}", "events": events}
+                    if hold:  # inserts its visit and keeps its transaction open
+                        answers[name] = env["d2d.agent.sync"]._sync(payload)
+                    else:  # as Odoo runs a request: again after a serialization failure, then committed
+                        answers[name] = retrying(lambda: env["d2d.agent.sync"]._sync(payload), env)
                     if hold:  # the first request has inserted its row and not committed yet
                         first_inserted.set()
                         release_first.wait(WAIT)

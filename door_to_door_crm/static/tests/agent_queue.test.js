@@ -15,6 +15,7 @@ import {
     mergeLeads,
     nextSyncDelay,
     openDatabase,
+    ownHistoryRows,
 } from "@door_to_door_crm/agent_app/queue";
 
 const TEST_DB = "d2d-agent-unit-tests";
@@ -104,6 +105,21 @@ describe("EventQueue", () => {
         expect((await queue.all()).length).toBe(2);
         await queue.remove("bad");
         expect((await queue.all()).map((e) => e.uuid)).toEqual(["later"]);
+    });
+
+    test("settle returns the visits accepted, which the tablet adds to its history itself", async () => {
+        const queue = new EventQueue(db, AGENT_A);
+        await queue.add(visit("v1", 4, "refusal", 90 * MINUTE + 999));
+        await queue.add({type: "note", uuid: "n1", apartment_id: 4, note: "Dog", time: 91 * MINUTE});
+        await queue.add(visit("v2", 5, "closed", 92 * MINUTE));
+        const accepted = await queue.settle({accepted: ["v1", "n1"], rejected: []});
+        expect(accepted.map((e) => e.uuid)).toEqual(["v1"], {message: "visits only, not notes"});
+        const rows = ownHistoryRows(accepted, AGENT_A);
+        expect(rows).toEqual([[4, 90 * 60, "refusal", AGENT_A]], {message: "in seconds, as the server sends"});
+        // the same visit from the server (a snapshot reloaded later) is not added twice
+        const history = mergeHistory([], rows);
+        expect(mergeHistory(history, [[4, 90 * 60, "refusal", AGENT_A]])).toBe(history);
+        expect(await queue.settle({accepted: ["v1"], rejected: []})).toEqual([], {message: "settled once"});
     });
 
     test("one agent's events are never in another agent's batch", async () => {

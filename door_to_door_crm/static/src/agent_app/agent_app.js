@@ -11,6 +11,7 @@ import {
     newUuid,
     nextSyncDelay,
     openDatabase,
+    ownHistoryRows,
 } from "./queue";
 
 const COMPETITOR = "competitor";
@@ -229,12 +230,12 @@ export class AgentModel {
                     token,
                     events,
                 });
-                await this.queue.settle(answer);
+                const accepted = await this.queue.settle(answer);
                 await this.queue.set("token", answer.token);
                 if (token && answer.token.houses !== token.houses) {
                     await this.fetchSnapshot(); // the territory itself changed
                 } else {
-                    await this.applyChanges(answer.changes);
+                    await this.applyChanges(answer.changes, ownHistoryRows(accepted, this.session.uid));
                 }
                 await this.refreshQueue();
                 if (events.length < BATCH_SIZE || this.state.pending >= pendingBefore) {
@@ -251,11 +252,13 @@ export class AgentModel {
         }
     }
 
-    async applyChanges(changes) {
+    /** The server's changes (made elsewhere) and the tablet's own visits it
+     * accepted (`own`, history rows) merged into the local state. */
+    async applyChanges(changes, own = []) {
         const pending = await this.queue.pending();
         const s = this.state;
         s.apartments = mergeApartments(s.apartments, changes.apartments, pending);
-        s.visits = mergeHistory(s.visits, changes.visits);
+        s.visits = mergeHistory(s.visits, [...changes.visits, ...own]);
         s.agents = {...s.agents, ...Object.fromEntries(changes.agents)};
         s.leads = mergeLeads(s.leads, changes.leads);
         await this.persist();

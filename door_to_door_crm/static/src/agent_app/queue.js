@@ -84,10 +84,12 @@ export class EventQueue {
     }
     /** Apply the server's answer: accepted events leave the queue, rejected
      * ones stay, visible with their reason, until the agent dismisses them.
-     * Only this user's events are touched, whatever the answer names. */
+     * Only this user's events are touched, whatever the answer names.
+     * Returns the visits accepted (the server does not send them back). */
     async settle(answer) {
         const transaction = this.db.transaction("events", "readwrite");
         const store = transaction.objectStore("events");
+        const acceptedVisits = [];
         const update = (uuid, change) => {
             const request = store.get(uuid);
             request.onsuccess = () => {
@@ -98,12 +100,18 @@ export class EventQueue {
             };
         };
         for (const uuid of answer.accepted || []) {
-            update(uuid, () => store.delete(uuid));
+            update(uuid, (event) => {
+                if (event.type !== "note") {
+                    acceptedVisits.push(event);
+                }
+                store.delete(uuid);
+            });
         }
         for (const {uuid, reason} of answer.rejected || []) {
             update(uuid, (event) => store.put({...event, state: "rejected", reason}));
         }
-        return completed(transaction);
+        await completed(transaction);
+        return acceptedVisits;
     }
     async remove(uuid) {
         const event = await done(this.store("events").get(uuid));
@@ -234,9 +242,9 @@ export function mergeApartments(apartments, changes, pendingEvents) {
     return apartments.map((apartment) => byId.get(apartment.id));
 }
 
-/** The history with the server's new visits ([apartment id, time in
- * seconds, result, agent id] rows) added once: the server sends the visits
- * of its last minutes again, and a visit is the same by those four values. */
+/** The history with new visits ([apartment id, time in seconds, result,
+ * agent id] rows) added once: the server sends the visits of its last
+ * minutes again, and a visit is the same by those four values. */
 export function mergeHistory(history, rows) {
     const key = (visit) => `${visit.apartmentId}/${visit.time}/${visit.result}/${visit.agentId}`;
     const known = new Set(history.map(key));
@@ -248,6 +256,13 @@ export function mergeHistory(history, rows) {
         }
     }
     return added.length ? [...history, ...added] : history;
+}
+
+/** The tablet's own visits that the server accepted, as history rows
+ * ([apartment id, time in seconds, result, agent id], the server's form):
+ * the server sends a tablet the visits made elsewhere, not its own back. */
+export function ownHistoryRows(visits, agentId) {
+    return visits.map((visit) => [visit.apartment_id, Math.floor(visit.time / 1000), visit.result, agentId]);
 }
 
 /** Leads changed on the server replace the tablet's copies. */
