@@ -1,13 +1,13 @@
 import json
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from .d2d_visit import SERVICES, UUID_MAX_LENGTH
+from .d2d_visit import FUTURE_TOLERANCE, SERVICES, UUID_MAX_LENGTH, VISIT_RESULTS
 
 # A sync carries at most this many events; a larger batch is refused whole.
 MAX_EVENTS = 500
@@ -21,6 +21,10 @@ HISTORY_PER_APARTMENT = 5
 # Version of the snapshot's compact layout (decodeSnapshot in queue.js reads it).
 SNAPSHOT_FORMAT = 2
 SERVICE_CODES = {code for code, _label in SERVICES}
+RESULT_CODES = {code for code, _label in VISIT_RESULTS}
+EPOCH = datetime(1970, 1, 1)
+# Device times from this one on (the year 10000) are not times.
+MAX_DEVICE_MS = 253_402_300_800_000
 # Stored related fields of d2d.visit that the sync's INSERT fills itself.
 SQL_COMPUTED_VISIT_FIELDS = ("house_id", "territory_id")
 # What d2d.apartment keeps of its latest visit (see _refresh_last_visit).
@@ -157,9 +161,10 @@ class D2dAgentSync(models.AbstractModel):
         HISTORY_PER_APARTMENT of each apartment within HISTORY_DAYS; or, for
         a sync, those recorded since the token, but by the tablet `device`."""
         if since_token:
-            # One branch per condition: each reads the few recent visits by its
-            # own index (id, create_date) and keeps those of the houses, where
-            # an OR made PostgreSQL also read all the visits of the houses.
+            # One branch per condition, each read by its own index: the visits
+            # recorded since the token's (by id), and those of the houses
+            # recorded lately (by house and create_date), where an OR made
+            # PostgreSQL read all the visits of the houses.
             # The tablet's own visits are not sent back: it has them.
             elsewhere = "AND (v.agent_id != %(uid)s OR v.device_id IS DISTINCT FROM %(device)s)" if device else ""
             return f"""
@@ -288,6 +293,7 @@ class D2dAgentSync(models.AbstractModel):
         events = [event for event in events if self._has_uuid(event, rejected)]
         work = self._sync_work([event["uuid"] for event in events if event.get("type") != "note"])
         accepted, visits, notes = set(), {}, {}
+        latest = self._latest_device_second()
         for event in events:
             uuid = event["uuid"]
             if uuid in visits or uuid in notes or uuid in accepted or uuid in rejected:
@@ -300,9 +306,9 @@ class D2dAgentSync(models.AbstractModel):
                 continue
             try:
                 if event.get("type") == "note":
-                    notes[uuid] = self._note_values(event)
+                    notes[uuid] = self._note_values(event, latest)
                 else:
-                    visits[uuid] = self._visit_values(event, device_id)
+                    visits[uuid] = self._visit_values(event, device_id, latest)
             except (UserError, ValidationError) as error:
                 rejected[uuid] = str(error.args[0])
         accepted.update(self._insert_visits(visits, work))
@@ -380,17 +386,17 @@ class D2dAgentSync(models.AbstractModel):
                 rejected[uuid] = self.env._("This apartment is not in your houses.")
                 del notes[uuid]
 
-    def _visit_values(self, event, device_id):
+    def _visit_values(self, event, device_id, latest):
         if event.get("type", "visit") not in EVENT_TYPES:
             raise ValidationError(self.env._("Unknown event type “%(type)s”.", type=event.get("type")))
         result = event.get("result")
-        Visit = self.env["d2d.visit"]
-        Visit._check_result(result)
+        if result not in RESULT_CODES:
+            self.env["d2d.visit"]._check_result(result)
         vals = {
             "uuid": event["uuid"],
             "apartment_id": self._int(event.get("apartment_id")),
             "result": result,
-            "visit_date": self._device_time(event.get("time")),
+            "time": self._device_seconds(event.get("time"), latest),
             "device_id": device_id,
             "note": self._text(event.get("note")) or None,
             "competitor_id": None,
@@ -401,17 +407,17 @@ class D2dAgentSync(models.AbstractModel):
         if result == "competitor":
             vals["competitor_id"] = self._int(event.get("competitor_id"), self.env._("Say which competitor."))
         if result == "lead":
-            vals["phone"] = Visit._lead_phone(self._text(event.get("phone")))
+            vals["phone"] = self.env["d2d.visit"]._lead_phone(self._text(event.get("phone")))
             vals["contact_name"] = self._text(event.get("contact_name")) or None
             service = event.get("service")
             vals["service_interest"] = service if service in SERVICE_CODES else None
         return vals
 
-    def _note_values(self, event):
+    def _note_values(self, event, latest):
         return {
             "apartment_id": self._int(event.get("apartment_id")),
             "note": self._text(event.get("note")) or False,
-            "time": self._device_time(event.get("time")) if event.get("time") is not None else None,
+            "time": self._device_seconds(event.get("time"), latest) if event.get("time") is not None else None,
         }
 
     def _int(self, value, message=None):
@@ -430,16 +436,21 @@ class D2dAgentSync(models.AbstractModel):
             )
         return value.strip()
 
-    def _device_time(self, value):
-        """Device time in milliseconds since the epoch (as JavaScript counts)."""
-        if isinstance(value, bool) or not isinstance(value, int | float):
+    def _latest_device_second(self):
+        """The latest device time a visit may have now, in seconds since the
+        epoch (see d2d.visit._check_not_in_future)."""
+        return int((fields.Datetime.now() + FUTURE_TOLERANCE - EPOCH).total_seconds())
+
+    def _device_seconds(self, value, latest):
+        """Device time in milliseconds since the epoch (as JavaScript counts),
+        in whole seconds; refused by d2d.visit._check_not_in_future if later
+        than `latest` (see _latest_device_second)."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < MAX_DEVICE_MS:
             raise ValidationError(self.env._("The event has no valid device time."))
-        try:
-            moment = datetime.fromtimestamp(value / 1000.0, tz=timezone.utc).replace(tzinfo=None, microsecond=0)
-        except (OverflowError, OSError, ValueError):
-            raise ValidationError(self.env._("The event has no valid device time.")) from None
-        self.env["d2d.visit"]._check_not_in_future(moment)
-        return moment
+        seconds = int(value // 1000)
+        if seconds > latest:
+            self.env["d2d.visit"]._check_not_in_future(EPOCH + timedelta(seconds=seconds))
+        return seconds
 
     def _insert_visits(self, visits, work):
         """Record the checked visits of the agent's apartments (`work`) and
@@ -461,8 +472,7 @@ class D2dAgentSync(models.AbstractModel):
         Visit = self.env["d2d.visit"]
         Visit.check_access("create")
         self.env.flush_all()
-        rows = [{**vals, "visit_date": fields.Datetime.to_string(vals["visit_date"])} for vals in visits.values()]
-        inserted, moved = self._insert_visit_rows(rows, work)
+        inserted, moved = self._insert_visit_rows(list(visits.values()), work)
         # the ORM learns what the statement wrote, as after _create
         new_visits = Visit.browse(visit_id for visit_id, _uuid, _apartment_id, _result in inserted)
         new_visits.modified([name for name, field in Visit._fields.items() if field.store], create=True)
@@ -493,10 +503,11 @@ class D2dAgentSync(models.AbstractModel):
                 INSERT INTO d2d_visit (uuid, apartment_id, house_id, territory_id, agent_id, visit_date, result,
                                        competitor_id, note, device_id, contact_name, phone, service_interest,
                                        create_uid, write_uid, create_date, write_date)
-                     SELECT v.uuid, v.apartment_id, a.house_id, h.territory_id, %(uid)s, v.visit_date, v.result,
+                     SELECT v.uuid, v.apartment_id, a.house_id, h.territory_id, %(uid)s,
+                            to_timestamp(v.time) AT TIME ZONE 'UTC', v.result,
                             v.competitor_id, v.note, v.device_id, v.contact_name, v.phone, v.service_interest,
                             %(uid)s, %(uid)s, %(now)s, %(now)s
-                       FROM json_to_recordset(%(rows)s) AS v(uuid varchar, apartment_id int, visit_date timestamp,
+                       FROM json_to_recordset(%(rows)s) AS v(uuid varchar, apartment_id int, time bigint,
                                                              result varchar, competitor_id int, note text,
                                                              device_id varchar, contact_name varchar, phone varchar,
                                                              service_interest varchar)
@@ -541,7 +552,7 @@ class D2dAgentSync(models.AbstractModel):
         """The last note of each apartment (by device time) is written; the
         apartments with the same note in one write."""
         latest = {}
-        for uuid, vals in sorted(notes.items(), key=lambda item: item[1]["time"] or datetime.min):
+        for uuid, vals in sorted(notes.items(), key=lambda item: -1 if item[1]["time"] is None else item[1]["time"]):
             latest[vals["apartment_id"]] = (uuid, vals["note"])
         by_note = defaultdict(list)
         for apartment_id, (_uuid, note) in latest.items():

@@ -87,8 +87,10 @@ class D2dVisit(models.Model):
             -- The visits of a few houses over some days (an agent's tablet, a
             -- house's history) out of the log of a whole city.
             CREATE INDEX IF NOT EXISTS d2d_visit_house_date_idx ON d2d_visit (house_id, visit_date);
-            -- The visits recorded lately (a tablet's sync asks what is new).
-            CREATE INDEX IF NOT EXISTS d2d_visit_create_date_idx ON d2d_visit (create_date);
+            -- The visits recorded lately in a few houses (a tablet's sync asks
+            -- what is new in its houses, not in the whole city).
+            DROP INDEX IF EXISTS d2d_visit_create_date_idx;
+            CREATE INDEX IF NOT EXISTS d2d_visit_house_created_idx ON d2d_visit (house_id, create_date);
             """
         )
 
