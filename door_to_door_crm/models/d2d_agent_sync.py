@@ -159,7 +159,8 @@ class D2dAgentSync(models.AbstractModel):
     def _history_sql(self, since_token=False, device=None):
         """Visits of the visible houses the tablet keeps as history: the last
         HISTORY_PER_APARTMENT of each apartment within HISTORY_DAYS; or, for
-        a sync, those recorded since the token, but by the tablet `device`."""
+        a sync, those recorded since the token, but for the visits of this
+        agent on the tablet `device`."""
         if since_token:
             # One branch per condition, each read by its own index: the visits
             # recorded since the token's (by id), and those of the houses
