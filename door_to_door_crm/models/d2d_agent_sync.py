@@ -45,10 +45,12 @@ class D2dAgentSync(models.AbstractModel):
     the agent's territory and the sync of the events recorded on the tablet.
     The controllers of /d2d/agent are thin wrappers around these methods.
 
-    Both answer from one SQL query each, in a compact form the app decodes
-    (queue.js, decodeSnapshot): apartments as columns, ids as steps from
-    the previous one, so that a territory of 5,000 apartments with a month
-    of visit history stays within 50 KB gzipped."""
+    The snapshot is the JSON text of one SQL query, in a compact form the
+    app decodes (queue.js, decodeSnapshot): apartments as columns, ids as
+    steps from the previous one, so that a territory of 5,000 apartments with
+    a month of visit history stays within 50 KB gzipped. A sync is three
+    queries: what it needs to know first, one statement that records the
+    visits, and the changes as JSON text."""
 
     _name = "d2d.agent.sync"
     _description = "Offline agent app sync"
@@ -67,8 +69,9 @@ class D2dAgentSync(models.AbstractModel):
         """The signed-in agent's houses, entrances, apartments (status, note,
         lead), the recent visit history of those apartments, the agent's
         leads and the competitors, with a sync token and the user: the JSON
-        text of one SQL query, which the route sends as it is. Access follows
-        the record rules of houses (own, territory's, handed back)."""
+        text of one SQL query, which the route sends as it is. The houses are
+        those of the agent's work, as the record rules read it (see
+        _visible_houses_sql)."""
         self._check_agent()
         self.env.flush_all()
         self.env.cr.execute(
@@ -352,22 +355,20 @@ class D2dAgentSync(models.AbstractModel):
 
     def _usable(self, values, work):
         """Among the apartments and competitors that `values` (checked events)
-        name, those the agent may use: the apartments of their work and the
-        active competitors, as sets of ids."""
-        self.env.cr.execute(
-            """
-            SELECT ARRAY(SELECT a.id FROM d2d_apartment a
-                          WHERE a.id = ANY(%(apartments)s::int[])
-                            AND (a.house_id = ANY(%(houses)s::int[]) OR a.id = ANY(%(reworked)s::int[]))),
-                   ARRAY(SELECT c.id FROM d2d_competitor c WHERE c.id = ANY(%(competitors)s::int[]) AND c.active)
-            """,
-            {
-                "apartments": sorted({vals["apartment_id"] for vals in values}),
-                "competitors": sorted({vals["competitor_id"] for vals in values if vals.get("competitor_id")}),
-                "houses": work.houses,
-                "reworked": work.apartments,
-            },
+        name, those the agent may use: the apartments of their work (the
+        domain of the record rule, d2d.apartment._d2d_my_work_domain) and the
+        active competitors, as sets of ids. One query."""
+        Apartment = self.env["d2d.apartment"].sudo()  # the domain is the rule itself
+        apartments = Apartment._search(
+            [
+                ("id", "in", sorted({vals["apartment_id"] for vals in values})),
+                *Apartment._d2d_my_work_domain(work.houses, work.apartments),
+            ]
         )
+        competitors = self.env["d2d.competitor"]._search(
+            [("id", "in", sorted({vals["competitor_id"] for vals in values if vals.get("competitor_id")}))]
+        )
+        self.env.cr.execute(SQL("SELECT ARRAY(%s), ARRAY(%s)", apartments.select(), competitors.select()))
         apartments, competitors = self.env.cr.fetchone()
         return set(apartments), set(competitors)
 
@@ -514,6 +515,7 @@ class D2dAgentSync(models.AbstractModel):
                                                              service_interest varchar)
                        JOIN d2d_apartment a ON a.id = v.apartment_id
                        JOIN d2d_house h ON h.id = a.house_id
+                      -- the agent's work, as d2d.apartment._d2d_my_work_domain
                       WHERE (a.house_id = ANY(%(houses)s::int[]) OR a.id = ANY(%(reworked)s::int[]))
                         AND (v.competitor_id IS NULL
                              OR v.competitor_id IN (SELECT c.id FROM d2d_competitor c WHERE c.active))
@@ -571,7 +573,7 @@ class D2dAgentSync(models.AbstractModel):
                         rejected[uuid] = str(error.args[0])
         return [uuid for uuid, vals in notes.items() if vals["apartment_id"] not in failed]
 
-    def _changes_json(self, token, houses=None, device=""):
+    def _changes_json(self, token, houses, device):
         """(changes, new token) as JSON texts: what changed since `token` on
         the agent's apartments (the state the visit log gives them now), the
         visits recorded since (history) but those of this agent on this
