@@ -325,13 +325,21 @@ class TestAgentSync(D2dLeadCommon):
 class TestAgentRoutes(HttpCase, D2dLeadCommon):
     """The routes over HTTP, as the tablet calls them."""
 
+    def rpc_body(self, params, request_id=1):
+        return json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": request_id})
+
     def rpc(self, url, params):
-        response = self.url_open(
-            url,
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": 1}),
-            headers={"Content-Type": "application/json"},
-        )
-        return response.json()
+        return self.url_open(url, data=self.rpc_body(params), headers={"Content-Type": "application/json"}).json()
+
+    def knock(self, uuid):
+        """A visit event on the first apartment of house A, a minute ago."""
+        return {
+            "type": "visit",
+            "uuid": uuid,
+            "apartment_id": self.house_a.apartment_ids[0].id,
+            "result": "closed",
+            "time": int(time.time() * 1000) - 60000,
+        }
 
     def test_page_snapshot_and_sync_over_http(self):
         self.authenticate("test_agent", "test_agent")
@@ -343,13 +351,7 @@ class TestAgentRoutes(HttpCase, D2dLeadCommon):
         self.assertEqual(worker.headers["Service-Worker-Allowed"], "/d2d/")
         snapshot = self.rpc("/d2d/agent/snapshot", {})["result"]
         self.assertEqual(sorted(decode_apartments(snapshot)), sorted(self.house_a.apartment_ids.ids))
-        event = {
-            "type": "visit",
-            "uuid": "http-1",
-            "apartment_id": self.house_a.apartment_ids[0].id,
-            "result": "closed",
-            "time": int(time.time() * 1000) - 60000,
-        }
+        event = self.knock("http-1")
         answer = self.rpc("/d2d/agent/sync", {"uid": self.agent.id, "token": snapshot["token"], "events": [event]})
         self.assertEqual(answer["result"]["accepted"], ["http-1"])
         refused = self.rpc("/d2d/agent/sync", {"uid": self.agent.id, "events": [event] * 501})
@@ -357,13 +359,7 @@ class TestAgentRoutes(HttpCase, D2dLeadCommon):
 
     def test_oversized_sync_request_is_refused_whole(self):
         self.authenticate("test_agent", "test_agent")
-        event = {
-            "type": "visit",
-            "uuid": "big-body",
-            "apartment_id": self.house_a.apartment_ids[0].id,
-            "result": "closed",
-            "time": int(time.time() * 1000) - 60000,
-        }
+        event = self.knock("big-body")
         answer = self.rpc("/d2d/agent/sync", {"uid": self.agent.id, "events": [event], "padding": "x" * 2_100_000})
         self.assertIn("too large", answer["error"]["data"]["message"])
         self.assertFalse(self.env["d2d.visit"].search_count([("uuid", "=", "big-body")]))
@@ -376,7 +372,7 @@ class TestAgentRoutes(HttpCase, D2dLeadCommon):
         self.assertIn("/web/login", snapshot.headers["Location"])
         sync = self.url_open(
             "/d2d/agent/sync",
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": {"events": []}, "id": 1}),
+            data=self.rpc_body({"events": []}),
             headers={"Content-Type": "application/json"},
             allow_redirects=False,
         )
@@ -387,15 +383,9 @@ class TestAgentRoutes(HttpCase, D2dLeadCommon):
         """What a form of another site could send is refused, and so is a body
         that is not JSON-RPC: nothing is written."""
         self.authenticate("test_agent", "test_agent")
-        event = {
-            "type": "visit",
-            "uuid": "form-post",
-            "apartment_id": self.house_a.apartment_ids[0].id,
-            "result": "closed",
-            "time": int(time.time() * 1000) - 60000,
-        }
+        event = self.knock("form-post")
         params = {"uid": self.agent.id, "events": [event]}
-        body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": 7})
+        body = self.rpc_body(params, request_id=7)
         form = self.url_open("/d2d/agent/sync", data=body, headers={"Content-Type": "text/plain"})
         self.assertEqual(form.status_code, 415)
         broken = self.url_open("/d2d/agent/sync", data=body[:-5], headers={"Content-Type": "application/json"})
@@ -414,7 +404,7 @@ class TestAgentRoutes(HttpCase, D2dLeadCommon):
         self.authenticate("test_agent", "test_agent")
         response = self.url_open(
             "/d2d/agent/snapshot",
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": {}, "id": "abc"}),
+            data=self.rpc_body({}, request_id="abc"),
             headers={"Content-Type": "application/json"},
         )
         self.assertEqual(response.headers["Content-Type"], "application/json; charset=utf-8")
@@ -424,7 +414,7 @@ class TestAgentRoutes(HttpCase, D2dLeadCommon):
 
     def test_snapshot_is_compressed_for_a_tablet_that_accepts_it(self):
         self.authenticate("test_agent", "test_agent")
-        request = json.dumps({"jsonrpc": "2.0", "method": "call", "params": {}, "id": 1})
+        request = self.rpc_body({})
         plain = self.url_open(
             "/d2d/agent/snapshot",
             data=request,
