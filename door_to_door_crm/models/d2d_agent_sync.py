@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from .d2d_apartment import LAST_VISIT_FIELDS
 from .d2d_visit import FUTURE_TOLERANCE, SERVICES, UUID_MAX_LENGTH, VISIT_RESULTS
 
 # A sync carries at most this many events; a larger batch is refused whole.
@@ -27,8 +28,6 @@ EPOCH = datetime(1970, 1, 1)
 MAX_DEVICE_MS = 253_402_300_800_000
 # Stored related fields of d2d.visit that the sync's INSERT fills itself.
 SQL_COMPUTED_VISIT_FIELDS = ("house_id", "territory_id")
-# What d2d.apartment keeps of its latest visit (see _refresh_last_visit).
-LAST_VISIT_FIELDS = ["status", "last_visit_date", "last_agent_id", "last_competitor_id"]
 
 
 class SyncWork(NamedTuple):

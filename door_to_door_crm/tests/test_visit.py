@@ -5,6 +5,8 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
+from odoo.addons.door_to_door_crm.models.d2d_apartment import LAST_VISIT_FIELDS
+
 from .common import D2dCommon
 
 
@@ -26,6 +28,28 @@ class TestVisit(D2dCommon):
             self.assertEqual(apartment.status, "pensioner")
             self.assertEqual(apartment.last_agent_id, self.agent_b)
             self.assertEqual(apartment.visit_count, 3)
+
+    def test_a_knock_rewrites_its_apartment_in_place(self):
+        """Every knock rewrites the apartment's status and last visit: no
+        index of the table may cover those columns and its pages keep room
+        for the new row, so that PostgreSQL updates it within its page
+        without writing to the table's indexes (HOT update)."""
+        self.env.cr.execute(
+            """
+            SELECT i.indexrelid::regclass::text
+              FROM pg_index i
+              JOIN pg_attribute att ON att.attrelid = i.indrelid
+             WHERE i.indrelid = 'd2d_apartment'::regclass
+               AND att.attname = ANY(%s)
+               AND (att.attnum = ANY(i.indkey)
+                    OR pg_get_expr(i.indpred, i.indrelid) LIKE '%%' || att.attname || '%%'
+                    OR pg_get_expr(i.indexprs, i.indrelid) LIKE '%%' || att.attname || '%%')
+            """,
+            [LAST_VISIT_FIELDS],
+        )
+        self.assertEqual(self.env.cr.fetchall(), [], "no index on the columns a knock rewrites")
+        self.env.cr.execute("SELECT reloptions FROM pg_class WHERE oid = 'd2d_apartment'::regclass")
+        self.assertIn("fillfactor=90", self.env.cr.fetchone()[0] or [])
 
     def test_manager_correction_of_the_log_updates_the_status(self):
         apartment = self.apartment(self.house_a, 16)
