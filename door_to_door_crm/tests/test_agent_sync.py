@@ -136,6 +136,53 @@ class TestAgentSync(D2dLeadCommon):
         self.assertEqual(self.env["d2d.visit"].search_count([("uuid", "in", [e["uuid"] for e in events])]), 2)
         self.assertEqual(apartment.status, "refusal")
 
+    def test_batch_sent_again_with_new_events_records_the_new_ones(self):
+        apartments = self.house_a.apartment_ids
+        first = [self.event(apartments[0], "refusal"), self.event(apartments[1], "pensioner")]
+        self.sync(first)
+        # the answer was lost: the tablet sends the same events, and those knocked since
+        again = [*first, self.event(apartments[2], "client")]
+        answer = self.sync(again)
+        self.assertEqual(answer["accepted"], [event["uuid"] for event in again])
+        self.assertFalse(answer["rejected"])
+        self.assertEqual(self.env["d2d.visit"].search_count([("uuid", "in", [e["uuid"] for e in again])]), 3)
+        self.assertEqual(apartments[2].status, "client")
+
+    def test_recorded_events_behind_new_ones_are_replays(self):
+        apartments = self.house_a.apartment_ids
+        recorded = self.event(apartments[0], "refusal")
+        self.sync([recorded])
+        # a knock with an earlier device time now comes first in the batch
+        new = self.event(apartments[1], "closed", at=fields.Datetime.now() - timedelta(hours=1))
+        answer = self.sync([new, recorded])
+        self.assertEqual(answer["accepted"], [new["uuid"], recorded["uuid"]])
+        self.assertFalse(answer["rejected"])
+        self.assertEqual(self.env["d2d.visit"].search_count([("uuid", "in", [new["uuid"], recorded["uuid"]])]), 2)
+        self.territory_a.agent_ids = [(4, self.agent_b.id)]
+        answer = self.sync([self.event(apartments[2]), recorded], user=self.agent_b)
+        self.assertEqual(len(answer["accepted"]), 1)
+        self.assertEqual([item["uuid"] for item in answer["rejected"]], [recorded["uuid"]])
+        self.assertIn("already uses this event id", answer["rejected"][0]["reason"])
+
+    def test_a_replay_is_accepted_even_if_its_checks_would_now_fail(self):
+        apartments = self.house_a.apartment_ids
+        competitor_visit = self.event(apartments[0], "competitor", competitor_id=self.competitor.id)
+        other_visit = self.event(apartments[1], "refusal")
+        self.assertEqual(len(self.sync([competitor_visit, other_visit])["accepted"]), 2)
+        # since then the competitor was archived and the house given to another agent
+        self.competitor.active = False
+        self.territory_a.agent_ids = [(3, self.agent.id)]
+        answer = self.sync([competitor_visit, other_visit])  # sent again as it was
+        self.assertEqual(answer["accepted"], [competitor_visit["uuid"], other_visit["uuid"]])
+        self.assertFalse(answer["rejected"])
+        # sent again behind a new knock, which the agent may no longer make there
+        new = self.event(apartments[2], "closed", at=fields.Datetime.now() - timedelta(hours=1))
+        answer = self.sync([new, competitor_visit, other_visit])
+        self.assertEqual(answer["accepted"], [competitor_visit["uuid"], other_visit["uuid"]])
+        self.assertEqual([item["uuid"] for item in answer["rejected"]], [new["uuid"]])
+        self.assertIn("not in your houses", answer["rejected"][0]["reason"])
+        self.assertEqual(self.env["d2d.visit"].search_count([("apartment_id", "in", apartments[:3].ids)]), 2)
+
     def test_same_uuid_twice_in_a_batch_is_applied_once(self):
         event = self.event(self.house_a.apartment_ids[0])
         answer = self.sync([event, dict(event)])
@@ -178,10 +225,16 @@ class TestAgentSync(D2dLeadCommon):
     def test_a_lead_event_opens_a_lead(self):
         apartment = self.house_a.apartment_ids[6]
         event = self.event(apartment, "lead", phone="8 916 555-12-34", contact_name="Vera", service="internet_tv")
-        self.assertEqual(self.sync([event])["accepted"], [event["uuid"]])
+        answer = self.sync([event])
+        self.assertEqual(answer["accepted"], [event["uuid"]])
         self.assertEqual(apartment.lead_id.phone, "+79165551234")
         self.assertEqual(apartment.lead_id.user_id, self.agent)
         self.assertEqual(apartment.lead_id.d2d_service, "internet_tv")
+        # the tablet lists the new lead at once, though it has no token yet
+        self.assertEqual(
+            [row[:3] + row[4:6] for row in answer["changes"]["leads"]],
+            [[apartment.lead_id.id, apartment.lead_id.name, "new", apartment.id, "+79165551234"]],
+        )
 
     def test_note_events(self):
         apartment = self.house_a.apartment_ids[7]
@@ -241,6 +294,24 @@ class TestAgentSync(D2dLeadCommon):
         # a tablet that sends no device id gets every visit
         anonymous = self.sync([], token=token, device_id="")
         self.assertEqual(sorted(row[0] for row in anonymous["changes"]["visits"]), sorted([mine.id, other_tablet.id]))
+
+    def test_the_changes_are_read_before_the_batch_is_recorded(self):
+        """The changes are what others did: the tablet applies its own
+        accepted events over them by the same rule (queue.js, mergeApartments)."""
+        self.env.flush_all()  # the houses were laid out before the token's margin
+        self.env.cr.execute("UPDATE d2d_apartment SET write_date = write_date - interval '1 hour'")
+        token = self.sync([])["token"]
+        apartment = self.house_a.apartment_ids[4]
+        now = fields.Datetime.now()
+        self.territory_a.agent_ids = [(4, self.agent_b.id)]
+        self.sync([self.event(apartment, "refusal", at=now - timedelta(hours=2))], user=self.agent_b)
+        answer = self.sync([self.event(apartment, "pensioner", at=now - timedelta(minutes=5))], token=token)
+        self.assertEqual([row[:2] for row in answer["changes"]["apartments"]], [[apartment.id, "refusal"]])
+        self.assertEqual([row[2:] for row in answer["changes"]["visits"]], [["refusal", self.agent_b.id]])
+        self.assertEqual(apartment.status, "pensioner", "the later knock, the tablet's, is the apartment's status")
+        again = self.sync([], token=answer["token"])
+        self.assertEqual([row[:2] for row in again["changes"]["apartments"]], [[apartment.id, "pensioner"]])
+        self.assertEqual([row[2:] for row in again["changes"]["visits"]], [["refusal", self.agent_b.id]])
 
     def test_token_tells_the_tablet_to_reload_when_its_houses_change(self):
         token = self.sync([])["token"]

@@ -107,15 +107,17 @@ describe("EventQueue", () => {
         expect((await queue.all()).map((e) => e.uuid)).toEqual(["later"]);
     });
 
-    test("settle returns the visits accepted, which the tablet adds to its history itself", async () => {
+    test("settle returns the events accepted, whose visits the tablet adds to its history itself", async () => {
         const queue = new EventQueue(db, AGENT_A);
         await queue.add(visit("v1", 4, "refusal", 90 * MINUTE + 999));
         await queue.add({type: "note", uuid: "n1", apartment_id: 4, note: "Dog", time: 91 * MINUTE});
         await queue.add(visit("v2", 5, "closed", 92 * MINUTE));
-        const accepted = await queue.settle({accepted: ["v1", "n1"], rejected: []});
-        expect(accepted.map((e) => e.uuid)).toEqual(["v1"], {message: "visits only, not notes"});
+        const accepted = await queue.settle({accepted: ["n1", "v1"], rejected: []});
+        expect(accepted.map((e) => e.uuid)).toEqual(["v1", "n1"], {message: "oldest first"});
         const rows = ownHistoryRows(accepted, AGENT_A);
-        expect(rows).toEqual([[4, 90 * 60, "refusal", AGENT_A]], {message: "in seconds, as the server sends"});
+        expect(rows).toEqual([[4, 90 * 60, "refusal", AGENT_A]], {
+            message: "visits only, in seconds, as the server sends",
+        });
         // the same visit from the server (a snapshot reloaded later) is not added twice
         const history = mergeHistory([], rows);
         expect(mergeHistory(history, [[4, 90 * 60, "refusal", AGENT_A]])).toBe(history);
@@ -180,6 +182,26 @@ describe("merge rules", () => {
             [3, "closed", "Ring twice", 5 * MINUTE],
         ]);
         expect(apartments[0].status).toBe("none", {message: "the state is not changed in place"});
+    });
+
+    test("events the server just accepted win over its changes by the same rule", () => {
+        // the server reads its changes before it records the batch: another
+        // agent's knock there may be older or newer than the tablet's own
+        const apartments = [apartment(1, "closed", 30 * MINUTE), apartment(2, "closed", 31 * MINUTE)];
+        const changes = [
+            [1, "competitor", null, 20 * 60, false],
+            [2, "refusal", "Call before", 50 * 60, false],
+        ];
+        const accepted = [
+            visit("own-later", 1, "pensioner", 30 * MINUTE),
+            visit("own-earlier", 2, "closed", 31 * MINUTE),
+            {type: "note", uuid: "own-note", apartment_id: 2, note: "Dog", time: 32 * MINUTE},
+        ];
+        const merged = mergeApartments(apartments, changes, accepted);
+        expect(merged.map((a) => [a.id, a.status, a.note, a.lastVisit])).toEqual([
+            [1, "pensioner", "", 30 * MINUTE],
+            [2, "refusal", "Dog", 50 * MINUTE],
+        ]);
     });
 
     test("merging is the same whatever order the server's changes and the local events come in", () => {

@@ -235,7 +235,7 @@ export class AgentModel {
                 if (token && answer.token.houses !== token.houses) {
                     await this.fetchSnapshot(); // the territory itself changed
                 } else {
-                    await this.applyChanges(answer.changes, ownHistoryRows(accepted, this.session.uid));
+                    await this.applyChanges(answer.changes, accepted);
                 }
                 await this.refreshQueue();
                 if (events.length < BATCH_SIZE || this.state.pending >= pendingBefore) {
@@ -252,13 +252,13 @@ export class AgentModel {
         }
     }
 
-    /** The server's changes (made elsewhere) and the tablet's own visits it
-     * accepted (`own`, history rows) merged into the local state. */
-    async applyChanges(changes, own = []) {
+    /** The server's changes (made elsewhere) and the tablet's own events it
+     * just `accepted` merged into the local state. */
+    async applyChanges(changes, accepted = []) {
         const pending = await this.queue.pending();
         const s = this.state;
-        s.apartments = mergeApartments(s.apartments, changes.apartments, pending);
-        s.visits = mergeHistory(s.visits, [...changes.visits, ...own]);
+        s.apartments = mergeApartments(s.apartments, changes.apartments, [...accepted, ...pending]);
+        s.visits = mergeHistory(s.visits, [...changes.visits, ...ownHistoryRows(accepted, this.session.uid)]);
         s.agents = {...s.agents, ...Object.fromEntries(changes.agents)};
         s.leads = mergeLeads(s.leads, changes.leads);
         await this.persist();

@@ -85,11 +85,12 @@ export class EventQueue {
     /** Apply the server's answer: accepted events leave the queue, rejected
      * ones stay, visible with their reason, until the agent dismisses them.
      * Only this user's events are touched, whatever the answer names.
-     * Returns the visits accepted (the server does not send them back). */
+     * Returns the events accepted, oldest first: the server's changes are
+     * what others did, the tablet applies its own accepted events itself. */
     async settle(answer) {
         const transaction = this.db.transaction("events", "readwrite");
         const store = transaction.objectStore("events");
-        const acceptedVisits = [];
+        const accepted = [];
         const update = (uuid, change) => {
             const request = store.get(uuid);
             request.onsuccess = () => {
@@ -101,9 +102,7 @@ export class EventQueue {
         };
         for (const uuid of answer.accepted || []) {
             update(uuid, (event) => {
-                if (event.type !== "note") {
-                    acceptedVisits.push(event);
-                }
+                accepted.push(event);
                 store.delete(uuid);
             });
         }
@@ -111,7 +110,7 @@ export class EventQueue {
             update(uuid, (event) => store.put({...event, state: "rejected", reason}));
         }
         await completed(transaction);
-        return acceptedVisits;
+        return accepted.sort((a, b) => a.time - b.time);
     }
     async remove(uuid) {
         const event = await done(this.store("events").get(uuid));
@@ -211,10 +210,11 @@ export function applyVisit(apartment, visit) {
 }
 
 /** Server changes merged into the local state ([id, status, note, last
- * visit in seconds, lead id] rows); the events not sent yet (visits and
- * notes, oldest first) are re-applied on top so the agent never sees their
- * own knock or note disappear. */
-export function mergeApartments(apartments, changes, pendingEvents) {
+ * visit in seconds, lead id] rows); the tablet's own events (visits and
+ * notes, oldest first: those the server just accepted, then those not sent
+ * yet) are re-applied on top, so the agent never sees their own knock or
+ * note disappear: the server reads its changes before it records a batch. */
+export function mergeApartments(apartments, changes, ownEvents) {
     const byId = new Map(apartments.map((apartment) => [apartment.id, apartment]));
     for (const [id, status, note, lastVisit, leadId] of changes) {
         const apartment = byId.get(id);
@@ -228,7 +228,7 @@ export function mergeApartments(apartments, changes, pendingEvents) {
             });
         }
     }
-    for (const event of pendingEvents) {
+    for (const event of ownEvents) {
         const apartment = byId.get(event.apartment_id);
         if (!apartment) {
             continue;
@@ -258,11 +258,14 @@ export function mergeHistory(history, rows) {
     return added.length ? [...history, ...added] : history;
 }
 
-/** The tablet's own visits that the server accepted, as history rows
- * ([apartment id, time in seconds, result, agent id], the server's form):
- * the server sends a tablet the visits made elsewhere, not its own back. */
-export function ownHistoryRows(visits, agentId) {
-    return visits.map((visit) => [visit.apartment_id, Math.floor(visit.time / 1000), visit.result, agentId]);
+/** The tablet's own visits among the events that the server accepted, as
+ * history rows ([apartment id, time in seconds, result, agent id], the
+ * server's form): the server sends a tablet the visits made elsewhere, not
+ * its own back. */
+export function ownHistoryRows(events, agentId) {
+    return events
+        .filter((event) => event.type !== "note")
+        .map((visit) => [visit.apartment_id, Math.floor(visit.time / 1000), visit.result, agentId]);
 }
 
 /** Leads changed on the server replace the tablet's copies. */
