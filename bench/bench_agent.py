@@ -44,7 +44,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import requests
-from benchlib import median, parse_args, savepoint, timed
+from benchlib import median, parse_args, rolled_back_env, timed
 
 import odoo
 from odoo import SUPERUSER_ID, api, fields, sql_db
@@ -376,10 +376,10 @@ def measure_snapshot(env, agent, tablet, rounds):
     cursor and fetched as text: the ratios are what the agent's checks, and
     then the HTTP round trip (session, JSON-RPC envelope), add to it."""
     Sync = env["d2d.agent.sync"].with_user(agent)
-    baseline_sql = f"SELECT snapshot::text FROM ({Sync._snapshot_query()}) AS query(snapshot)"
+    baseline_sql = SQL("SELECT snapshot::text FROM (%s) AS query(snapshot)", Sync._snapshot_query())
     sql_times, orm_times, route_times = [], [], []
     for _round in range(WARMUP + rounds):
-        seconds, text = timed(run_sql, env, baseline_sql, Sync._query_params())
+        seconds, text = timed(run_sql, env, baseline_sql)
         sql_times.append(seconds)
         env.invalidate_all()
         seconds, snapshot = timed(Sync._snapshot_json)
@@ -440,18 +440,24 @@ def measured(times):
     return median(times[WARMUP:])
 
 
-def run_sql(env, query, params):
-    env.cr.execute(query, params)
+def run_sql(env, query):
+    env.cr.execute(query)
     return env.cr.fetchone()[0]
 
 
 def measure_sync_in_process(env, agent, token, apartments, competitors, count, rounds, rnd):
-    Sync = env["d2d.agent.sync"].with_user(agent)
+    """Each round stands for one request: the sync and the replay in one
+    transaction, the INSERT in another, both rolled back. (Rounds run as
+    savepoints of one long transaction would not stand for requests: the row
+    versions that a rolled back round leaves in the pages stay there until
+    the long transaction ends, and every later round pays for them: an
+    UPDATE finds no room left in the page for the new version of its row.)"""
     sync_times, replay_times, insert_times = [], [], []
     for _round in range(WARMUP + rounds):
         events = new_events(apartments, competitors, count, rnd)
         payload = {"uid": agent.id, "device_id": "bench", "token": token, "events": events}
-        with savepoint(env):
+        with rolled_back_env(env.cr.dbname) as round_env:
+            Sync = round_env["d2d.agent.sync"].with_user(agent.id)
             seconds, answer = timed(Sync._sync_json, payload)
             answer = json.loads(answer)
             assert len(answer["accepted"]) == count and not answer["rejected"], answer["rejected"][:3]
@@ -459,10 +465,10 @@ def measure_sync_in_process(env, agent, token, apartments, competitors, count, r
             seconds, again = timed(Sync._sync_json, payload)
             assert sorted(json.loads(again)["accepted"]) == sorted(answer["accepted"])
             replay_times.append(seconds)
-        with savepoint(env):
+        with rolled_back_env(env.cr.dbname) as round_env:
             params = {"uid": agent.id, "device": "bench", "events": json.dumps(events)}
-            seconds, _none = timed(env.cr.execute, BASELINE_INSERT_SQL, params)
-            assert env.cr.rowcount == count
+            seconds, _none = timed(round_env.cr.execute, BASELINE_INSERT_SQL, params)
+            assert round_env.cr.rowcount == count
             insert_times.append(seconds)
     return {
         "sync": measured(sync_times),
