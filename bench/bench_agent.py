@@ -13,7 +13,9 @@ all) with a month of visits (notes, leads), then measures, side by side:
     2x); the route ``/d2d/agent/sync`` over HTTP beside the same INSERT
     committed (the same target, HTTP included) and beside 200 separate
     XML-RPC ``create`` calls (target: at least 40x faster); the same batch
-    sent again (target: under 10 ms), in process and over HTTP.
+    sent again (target: under 10 ms, where the issue's INSERT took 15 ms:
+    judged both as it is and as a ratio, at most 10/15 of the INSERT), in
+    process and over HTTP.
 
 Also printed: the time of an empty JSON-RPC call, the floor of any route
 on this machine.
@@ -59,6 +61,9 @@ LAYOUT = {"entrance_count": 4, "floor_count": 5, "apartments_per_floor": 5}
 # results of plain knocks (a "lead" opens a crm.lead, which the SQL baseline does not)
 KNOCKS = ["closed"] * 40 + ["refusal"] * 18 + ["competitor"] * 16 + ["pensioner"] * 8 + ["client"] * 10
 GZIP_LEVEL = 6  # nginx and most proxies use 1 to 6
+# The replay's target as a ratio: "under 10 ms" where the issue measured the
+# INSERT of the same rows at 15 ms; the absolute 10 ms is printed beside it.
+REPLAY_RATIO = 10 / 15
 # Rounds run before those measured: each round knocks 200 other doors, so that
 # the first ones read into memory the pages of the territory that later ones
 # find there.
@@ -447,15 +452,18 @@ def run_sql(env, query):
 
 def measure_sync_in_process(env, agent, token, apartments, competitors, count, rounds, rnd):
     """Each round stands for one request: the sync and the replay in one
-    transaction, the INSERT in another, both rolled back. (Rounds run as
-    savepoints of one long transaction would not stand for requests: the row
-    versions that a rolled back round leaves in the pages stay there until
-    the long transaction ends, and every later round pays for them: an
-    UPDATE finds no room left in the page for the new version of its row.)"""
+    transaction, the INSERT of the same rows in another, both rolled back.
+    The side that runs second finds in memory the pages of the rows the
+    first one read (the index entries of their uuids, their apartments):
+    the two sides take turns to run first.
+
+    (Rounds run as savepoints of one long transaction would not stand for
+    requests: the row versions that a rolled back round leaves in the pages
+    stay there until the long transaction ends, and every later round pays
+    for them: an UPDATE finds no room left in the page for its new row.)"""
     sync_times, replay_times, insert_times = [], [], []
-    for _round in range(WARMUP + rounds):
-        events = new_events(apartments, competitors, count, rnd)
-        payload = {"uid": agent.id, "device_id": "bench", "token": token, "events": events}
+
+    def sync(payload):
         with rolled_back_env(env.cr.dbname) as round_env:
             Sync = round_env["d2d.agent.sync"].with_user(agent.id)
             seconds, answer = timed(Sync._sync_json, payload)
@@ -465,16 +473,25 @@ def measure_sync_in_process(env, agent, token, apartments, competitors, count, r
             seconds, again = timed(Sync._sync_json, payload)
             assert sorted(json.loads(again)["accepted"]) == sorted(answer["accepted"])
             replay_times.append(seconds)
+
+    def insert(payload):
         with rolled_back_env(env.cr.dbname) as round_env:
-            params = {"uid": agent.id, "device": "bench", "events": json.dumps(events)}
+            params = {"uid": agent.id, "device": "bench", "events": json.dumps(payload["events"])}
             seconds, _none = timed(round_env.cr.execute, BASELINE_INSERT_SQL, params)
             assert round_env.cr.rowcount == count
             insert_times.append(seconds)
+
+    for round_ in range(WARMUP + rounds):
+        events = new_events(apartments, competitors, count, rnd)
+        payload = {"uid": agent.id, "device_id": "bench", "token": token, "events": events}
+        for side in (sync, insert) if round_ % 2 else (insert, sync):
+            side(payload)
     return {
         "sync": measured(sync_times),
         "replay": measured(replay_times),
         "insert": measured(insert_times),
         "ratio": paired_ratio(sync_times, insert_times),
+        "replay_ratio": paired_ratio(replay_times, insert_times),
     }
 
 
@@ -520,6 +537,7 @@ def measure_sync_over_http(env, tablet, url, database, agent, token, apartments,
         "route": measured(route_times),
         "ratio": paired_ratio(route_times, committed_times),
         "replay": measured(replay_times),
+        "replay_ratio": paired_ratio(replay_times, committed_times),
         "xmlrpc": xmlrpc_times[1],
         "empty": measured(empty_times),
         "committed": measured(committed_times),
@@ -621,10 +639,15 @@ def main():
         f"the route is {http['xmlrpc'] / http['route']:.0f}x faster  "
         f"target >= 40x: {verdict(http['xmlrpc'] / http['route'] >= 40)}"
     )
-    print(f"  replay of the batch in process : {sync['replay'] * ms:8.1f} ms")
+    print(
+        f"  replay of the batch in process : {sync['replay'] * ms:8.1f} ms  "
+        f"{sync['replay_ratio']:.2f}x the INSERT  target < 10 ms: {verdict(sync['replay'] < 0.010)}, "
+        f"<= {REPLAY_RATIO:.2f}x: {verdict(sync['replay_ratio'] <= REPLAY_RATIO)}"
+    )
     print(
         f"  replay of the batch over HTTP  : {http['replay'] * ms:8.1f} ms  "
-        f"target < 10 ms: {verdict(http['replay'] < 0.010)}"
+        f"{http['replay_ratio']:.2f}x the committed INSERT  target < 10 ms: {verdict(http['replay'] < 0.010)}, "
+        f"<= {REPLAY_RATIO:.2f}x: {verdict(http['replay_ratio'] <= REPLAY_RATIO)}"
     )
     print(f"an empty JSON-RPC call over HTTP : {http['empty'] * ms:8.1f} ms (the floor of any route here)")
     print("(c) the web client's lists (first 80 and the count), the agent under the record rules")

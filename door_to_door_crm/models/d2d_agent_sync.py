@@ -287,11 +287,11 @@ class D2dAgentSync(models.AbstractModel):
         )
 
     def _changes_sql(self, since):
-        """What changed since a token (see _since) on the visible houses, as
-        the state the visit log gives them now: the apartments visited
-        elsewhere or written since, the visits recorded since (history) but
-        those of this agent on the tablet (see _history_sql), and the agent's
-        leads changed since. Needs the CTE `history` of _history_sql(since)."""
+        """What changed since a token (see _since) on the visible houses: the
+        apartments visited elsewhere or written since, as they are now, the
+        visits recorded since (history) but those of this agent on the tablet
+        (see _history_sql), and the agent's leads changed since. Needs the
+        CTE `history` of _history_sql(since)."""
         return SQL(
             """
             json_build_object(
