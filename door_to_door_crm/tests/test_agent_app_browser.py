@@ -77,6 +77,12 @@ SYNC_BACK = """(async () => {
     if (model.state.pending) throw new Error("events still waiting: " + model.state.pending);
     if (!document.querySelector(".o_d2d_syncbar.is-online")) throw new Error("the sync bar does not say online");
     if (model.state.rejected.length) throw new Error("refused: " + JSON.stringify(model.state.rejected));
+    // the tablet keeps showing its own knocks, now accepted, and lists the new lead at once
+    const flat = (number) => model.state.apartments.find((a) => a.houseId === __HOUSE__ && a.number === number);
+    if (flat(1).status !== "closed" || flat(2).status !== "lead") {
+        throw new Error("the tablet shows " + flat(1).status + ", " + flat(2).status + " after the sync");
+    }
+    if (!model.state.leads.some((lead) => lead.apartmentId === flat(2).id)) throw new Error("no lead in My leads");
     await model.sync();  // a repeat sends nothing twice
     console.log("test successful");
 })()"""
@@ -214,7 +220,7 @@ class TestAgentAppOffline(HttpCase, D2dLeadCommon):
             with self.database():
                 self.assertFalse(apartments.visit_ids, "nothing reached the server while it was down")
 
-            self.step(browser, SYNC_BACK)
+            self.step(browser, SYNC_BACK.replace("__HOUSE__", str(house.id)))
             with self.database():
                 visits = self.env["d2d.visit"].search([("apartment_id", "in", apartments.ids)])
                 self.assertEqual(sorted(visits.mapped("result")), ["closed", "lead"])
