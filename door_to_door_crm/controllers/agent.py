@@ -59,13 +59,18 @@ class AgentApp(http.Controller):
             ],
         )
 
-    @http.route("/d2d/agent/snapshot", type="http", auth="user", methods=["POST"], csrf=False)
+    @http.route("/d2d/agent/snapshot", type="http", auth="user", methods=["POST"], csrf=False, readonly=True)
     def snapshot(self):
         """JSON-RPC, as the app calls it; but the result is the JSON text
         PostgreSQL made, sent as it is: a type="json" route would decode it and
         encode it again, which takes longer than the query itself for 5,000
         apartments. (Read-only, so no CSRF token: another site's form cannot
-        read the answer. Signed out: redirected to the login page.)"""
+        read the answer. Signed out: redirected to the login page.)
+
+        It only reads: on a read-only replica when Odoo has one (db_replica_host),
+        as the mornings' snapshots of every agent are the heaviest reads. A
+        replica a little behind loses nothing: the token's visit id and time
+        are the replica's, and the next sync sends what came after them."""
         request_id = self._rpc_id(self._json_call(request.httprequest.get_data()))
         try:
             snapshot = request.env["d2d.agent.sync"]._snapshot_json()
