@@ -371,13 +371,11 @@ class D2dAgentSync(models.AbstractModel):
         read = self._sync_read(visit_uuids, self._since(payload.get("token")), device_id)
         accepted, lead_ids = self._apply_events(events, visit_uuids, read, device_id, rejected)
         changes = self._with_leads(read.changes, lead_ids) if lead_ids else read.changes
+        rejected = [{"uuid": uuid, "reason": reason} for uuid, reason in rejected.items()]
         return (
-            f'{{"accepted": {json.dumps(accepted)}, "rejected": {json.dumps(self._rejections(rejected))}, '
+            f'{{"accepted": {json.dumps(accepted)}, "rejected": {json.dumps(rejected)}, '
             f'"changes": {changes}, "token": {read.token}}}'
         )
-
-    def _rejections(self, rejected):
-        return [{"uuid": uuid, "reason": reason} for uuid, reason in rejected.items()]
 
     def _sync_read(self, uuids, since, device):
         """In one query, before anything is recorded: the agent's work (see
