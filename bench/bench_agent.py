@@ -231,7 +231,7 @@ def setup(env, houses):
         ]
     )
     env["d2d.entrance"].search([("house_id", "in", house_records.ids)]).write({"intercom_code": "K1234"})
-    env["d2d.visit"]._d2d_generate_demo_visits(days=30, visits_per_agent_day=70)
+    env["d2d.demo.generator"]._generate_visits(days=30, visits_per_agent_day=70)
     apartments = house_records.apartment_ids
     rnd = random.Random(5)
     for apartment in rnd.sample(list(apartments), len(apartments) // 20):

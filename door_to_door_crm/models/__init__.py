@@ -7,6 +7,7 @@ from . import d2d_apartment
 from . import d2d_visit
 from . import crm_stage
 from . import crm_lead
+from . import crm_lead_installation
 from . import res_users
 from . import ir_websocket
 from . import res_config_settings

@@ -5,19 +5,11 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_datetime
 
 from .d2d_visit import SERVICES
 
-# Steps of the workflow where a lead is still open, and the role owning each.
+# Steps of the workflow where a lead is still open.
 OPEN_STEPS = ("new", "review", "coordination", "scheduled", "quality")
-STEP_GROUPS = {
-    "new": "door_to_door_crm.group_d2d_agent",
-    "review": "door_to_door_crm.group_d2d_supervisor",
-    "coordination": "door_to_door_crm.group_d2d_coordinator",
-    "scheduled": "door_to_door_crm.group_d2d_installer",
-    "quality": "door_to_door_crm.group_d2d_callcenter",
-}
 MANAGER_GROUP = "door_to_door_crm.group_d2d_manager"
 # The mark of the workflow's own writes (see `_d2d_as_move`). An object and
 # not a flag: a context that comes over RPC or from the web client holds only
@@ -25,8 +17,6 @@ MANAGER_GROUP = "door_to_door_crm.group_d2d_manager"
 D2D_MOVE = object()
 # Days after which a closed (won or lost) lead leaves the agents' and installers' sight.
 DEFAULT_HIDE_CLOSED_AFTER_DAYS = 30
-# The client card's fields the office needs before booking a crew (with the phone).
-CARD_FIELDS = ("d2d_passport", "d2d_passport_issued", "d2d_tariff")
 
 
 class CrmLead(models.Model):
@@ -75,6 +65,11 @@ class CrmLead(models.Model):
         store=True,
         help="Closed for longer than the configured number of days: agents and installers no longer see it.",
     )
+    d2d_waiting_days = fields.Integer(
+        string="Days at this step",
+        compute="_compute_d2d_waiting_days",
+        help="Days since the lead reached its current step (or came back from a postponement).",
+    )
 
     # ------------------------------------------------------------------
     # COMPUTES
@@ -101,6 +96,13 @@ class CrmLead(models.Model):
             raise UserError(self.env._("Search stuck leads with “is set” or “is not set” only."))
         stuck = [("d2d_deadline", "<", fields.Datetime.now())]
         return stuck if (operator == "=") == value else ["!", *stuck]
+
+    @api.depends("date_last_stage_update")
+    def _compute_d2d_waiting_days(self):
+        now = fields.Datetime.now()
+        for lead in self:
+            since = lead.date_last_stage_update
+            lead.d2d_waiting_days = (now - since).days if since else 0
 
     @api.depends("date_closed", "active", "stage_id.is_won")
     def _compute_d2d_hidden(self):
@@ -134,13 +136,11 @@ class CrmLead(models.Model):
             "d2d_apartment_id",
             "d2d_responsible_id",
             "d2d_escalation_level",
-            "d2d_postponed_until",
             "d2d_stage_code",
             "d2d_house_id",
             "d2d_territory_id",
             "d2d_deadline",
             "d2d_hidden",
-            "d2d_installation_date",
             "date_last_stage_update",
             "date_closed",
         }
@@ -604,12 +604,6 @@ class CrmLead(models.Model):
             body += Markup("<br/>%s") % self.env._("Reason: %(reason)s", reason=reason)
         return body
 
-    def _d2d_cancel_open_jobs(self):
-        """The crew does not go to a lost client: its open jobs are cancelled."""
-        jobs = self.d2d_installation_ids.filtered(lambda job: job.state in ("planned", "in_progress"))
-        if jobs:
-            jobs.write({"state": "cancelled", "result_note": self.env._("The lead was lost.")})
-
     def _d2d_lost_message(self, stage, reason):
         body = Markup("%s") % self.env._(
             "%(user)s marked the lead lost at the step “%(stage)s”; it goes to the archive.",
@@ -663,238 +657,3 @@ class CrmLead(models.Model):
             )
             for visit in visits
         )
-
-    # ------------------------------------------------------------------
-    # INSTALLATION
-    # ------------------------------------------------------------------
-
-    d2d_passport = fields.Char(string="Passport", help="Series and number of the client's passport.")
-    d2d_passport_issued = fields.Char(string="Passport issued by, on")
-    d2d_tariff = fields.Char(string="Tariff")
-    d2d_equipment = fields.Text(string="Equipment to reserve")
-    d2d_card_complete = fields.Boolean(
-        string="Ready to book",
-        compute="_compute_d2d_card_complete",
-        store=True,
-        help="The client card holds what the office needs to book a crew: phone, passport and tariff.",
-    )
-    d2d_waiting_days = fields.Integer(
-        string="Days at this step",
-        compute="_compute_d2d_waiting_days",
-        help="Days since the lead reached its current step (or came back from a postponement).",
-    )
-    d2d_installation_ids = fields.One2many("d2d.installation", "lead_id", string="Installations")
-    d2d_installation_date = fields.Datetime(
-        string="Installation", compute="_compute_d2d_installation_date", store=True, index="btree_not_null"
-    )
-    d2d_postponed_until = fields.Datetime(string="Postponed until", readonly=True, copy=False, index="btree_not_null")
-
-    @api.depends("d2d_installation_ids.state", "d2d_installation_ids.start")
-    def _compute_d2d_installation_date(self):
-        for lead in self:
-            planned = lead.d2d_installation_ids.filtered(lambda job: job.state in ("planned", "in_progress"))
-            lead.d2d_installation_date = min(planned.mapped("start")) if planned else False
-
-    @api.depends("phone", *CARD_FIELDS)
-    def _compute_d2d_card_complete(self):
-        for lead in self:
-            lead.d2d_card_complete = not lead._d2d_card_missing()
-
-    @api.depends("date_last_stage_update")
-    def _compute_d2d_waiting_days(self):
-        now = fields.Datetime.now()
-        for lead in self:
-            since = lead.date_last_stage_update
-            lead.d2d_waiting_days = (now - since).days if since else 0
-
-    def _d2d_card_missing(self):
-        """Labels of the client card's required fields this lead lacks."""
-        self.ensure_one()
-        labels = {
-            "phone": self.env._("phone"),
-            "d2d_passport": self.env._("passport series and number"),
-            "d2d_passport_issued": self.env._("passport issued by, on"),
-            "d2d_tariff": self.env._("tariff"),
-        }
-        return [label for name, label in labels.items() if not (self[name] or "").strip()]
-
-    def _d2d_check_ready(self):
-        """The client card the office needs before booking a crew."""
-        for lead in self:
-            missing = lead._d2d_card_missing()
-            if missing:
-                raise UserError(
-                    self.env._(
-                        "“%(lead)s” is not ready to book: complete the client card (%(missing)s).",
-                        lead=lead.name,
-                        missing=", ".join(missing),
-                    )
-                )
-
-    def _d2d_check_bookable(self):
-        self._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
-        for lead in self:
-            if lead.d2d_stage_code != "coordination" or not lead.active:
-                raise UserError(
-                    self.env._("“%(lead)s” is not waiting for coordination: it cannot be booked.", lead=lead.name)
-                )
-        self._d2d_check_ready()
-
-    def action_d2d_schedule(self, crew_id, start, stop):
-        """Coordinator: book `crew_id` from `start` to `stop` (UTC) for this
-        lead, which goes to the crew (coordination → scheduled)."""
-        self.ensure_one()
-        self._d2d_check_bookable()
-        crew = self.env["d2d.crew"]._d2d_bookable_crew(crew_id)
-        start, stop = self.env["d2d.installation"]._d2d_parse_times(start, stop)
-        problem = crew._check_slot(start, stop)
-        if problem:
-            raise UserError(problem)
-        values = {"lead_id": self.id, "crew_id": crew.id, "start": start, "stop": stop}
-        job = self.env["d2d.installation"].sudo().create(values)
-        self._d2d_as_move().write({"d2d_postponed_until": False})
-        self._d2d_move(
-            "scheduled",
-            ("coordination",),
-            reason=self.env._(
-                "Booked with %(crew)s on %(start)s.", crew=crew.name, start=format_datetime(self.env, start)
-            ),
-        )
-        return job.id
-
-    def action_d2d_cancel_installation(self, reason=None):
-        """Coordinator: cancel the planned job of these scheduled leads; they
-        go back to coordination, the cancelled job stays in their history."""
-        self._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
-        reason = self._d2d_required_reason(reason)
-        jobs = self.d2d_installation_ids.filtered(lambda job: job.state in ("planned", "in_progress"))
-        without_job = self - jobs.lead_id
-        if without_job:
-            raise UserError(self.env._("“%(lead)s” has no planned job to cancel.", lead=without_job[0].name))
-        return jobs.action_cancel(reason)
-
-    def action_d2d_postpone(self, until, reason=None):
-        """Coordinator: keep the lead but hide it until `until`; it comes back
-        with an activity then."""
-        self._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
-        reason = self._d2d_required_reason(reason)
-        try:
-            until = fields.Datetime.to_datetime(until)
-        except (TypeError, ValueError):
-            until = None
-        if not until or until <= fields.Datetime.now():
-            raise UserError(self.env._("Postpone to a date in the future."))
-        if any(lead.d2d_stage_code != "coordination" or not lead.active for lead in self):
-            raise UserError(self.env._("Only a lead waiting for coordination can be postponed."))
-        self._d2d_as_move().write({"d2d_postponed_until": until})
-        leads = self.sudo()
-        leads._d2d_close_step_activities()
-        leads._message_log_batch(
-            bodies={
-                lead.id: self.env._(
-                    "%(user)s postponed the lead until %(until)s. Reason: %(reason)s",
-                    user=self.env.user.name,
-                    until=fields.Datetime.to_string(until),
-                    reason=reason,
-                )
-                for lead in self
-            }
-        )
-        return True
-
-    @api.model
-    def _cron_d2d_wake_postponed(self):
-        """Bring back the leads whose postponement is over, with an activity;
-        their time at the step runs again from now."""
-        now = fields.Datetime.now()
-        leads = self.search([("d2d_postponed_until", "<=", now)])
-        if leads:
-            leads._d2d_as_move().write({"d2d_postponed_until": False, "date_last_stage_update": now})
-            leads._d2d_plan_step_activities("coordination")
-            leads._message_log_batch(
-                bodies=dict.fromkeys(leads.ids, self.env._("The postponement is over: the lead is back."))
-            )
-        return len(leads)
-
-    def _d2d_responsible_scheduled(self):
-        """The leader of the crew of the lead's planned job."""
-        result = {}
-        for lead in self:
-            jobs = lead.d2d_installation_ids.filtered(lambda job: job.state in ("planned", "in_progress"))
-            result[lead.id] = jobs.sorted("start")[:1].crew_id.leader_id
-        return result
-
-    def action_d2d_open_schedule_wizard(self):
-        """The booking wizard, once the client card is complete."""
-        self.ensure_one()
-        self._d2d_check_bookable()
-        return self.env["d2d.schedule.wizard"].create({"lead_id": self.id})._reopen()
-
-    def action_d2d_open_reschedule_wizard(self):
-        """The booking wizard for the lead's planned job: another slot."""
-        self.ensure_one()
-        self._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
-        job = self.d2d_installation_ids.filtered(lambda job: job.state == "planned")[:1]
-        if self.d2d_stage_code != "scheduled" or not job:
-            raise UserError(self.env._("“%(lead)s” has no planned job to move.", lead=self.name))
-        return self.env["d2d.schedule.wizard"].create({"lead_id": self.id, "installation_id": job.id})._reopen()
-
-    def action_d2d_open_postpone_wizard(self):
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Postpone"),
-            "res_model": "d2d.postpone.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_lead_ids": self.ids},
-        }
-
-    def action_d2d_open_calendar(self):
-        """The crews' calendar, on the week of the lead's installation."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("door_to_door_crm.d2d_installation_action")
-        day = self.d2d_installation_date or fields.Datetime.now()
-        action["context"] = {"initial_date": fields.Datetime.to_string(day), "search_default_not_cancelled": 1}
-        return action
-
-    # ------------------------------------------------------------------
-    # DEMO
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _d2d_demo_pipeline(self, review=12, coordination=10, scheduled=6, quality=4, done=4):
-        """Walk some of the demo leads (made by the demo visits) through the
-        workflow with its own moves, so every step has leads to show."""
-        leads = self.sudo().search([("d2d_stage_code", "=", "new")], order="id")
-        total = review + coordination + scheduled + quality + done
-        leads = leads[:total]
-        leads.action_d2d_submit()
-        forward = leads[review:]
-        forward.action_d2d_send_to_coordination()
-        booked = forward[coordination:]
-        for index, lead in enumerate(forward[: coordination // 2] | booked):
-            lead.write(
-                {
-                    "d2d_passport": f"45{index:02d} 1{index:05d}",
-                    "d2d_passport_issued": "MVD Moscow, 2015-06-01",
-                    "d2d_tariff": "Home 500 Mbit/s",
-                }
-            )
-        now = fields.Datetime.now()
-        # the coordinator's queue shows its leads by age, complete cards or not
-        for index, lead in enumerate(forward[:coordination]):
-            lead.write({"date_last_stage_update": now - timedelta(hours=7 * (index * 7 % coordination))})
-        # jobs already reported were done last week; the others are ahead
-        crews = self.env["d2d.crew"].sudo().search([])
-        planned, reported = booked[:scheduled], booked[scheduled:]
-        duration = timedelta(hours=2)
-        last_week = crews._find_slots(now - timedelta(days=7), duration, count=len(reported))
-        past = [slot for slot in last_week if slot[1] <= now]
-        ahead = crews._find_slots(now + timedelta(hours=2), duration, count=len(planned))
-        for group, slots in ((reported, past), (planned, ahead)):
-            for lead, (start, stop, crew) in zip(group, slots, strict=False):
-                lead.action_d2d_schedule(crew.id, start, stop)
-        reported = reported.filtered(lambda lead: lead.d2d_stage_code == "scheduled")
-        reported.d2d_installation_ids._d2d_demo_report()
-        reported[quality:].action_d2d_quality_call(ok=True, note=self.env._("Demo: client happy"))
-        return True

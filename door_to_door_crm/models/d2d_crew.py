@@ -6,8 +6,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-# Jobs that hold a crew's time.
-BUSY_STATES = ("planned", "in_progress")
+from .d2d_installation import OPEN_JOB_STATES
 
 
 class D2dCrew(models.Model):
@@ -89,7 +88,7 @@ class D2dCrew(models.Model):
     def _busy_jobs(self, start, stop, exclude=None):
         domain = [
             ("crew_id", "in", self.ids),
-            ("state", "in", BUSY_STATES),
+            ("state", "in", OPEN_JOB_STATES),
             ("start", "<", stop),
             ("stop", ">", start - timedelta(days=1)),
         ]

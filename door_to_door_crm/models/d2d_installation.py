@@ -13,6 +13,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_datetime
 
 PHOTO_FIELDS = ("photo_passport", "photo_cable_entry", "photo_box")
+# States of a job still ahead of its crew: it holds the crew's time and the lead waits on it.
+OPEN_JOB_STATES = ("planned", "in_progress")
 # Fields that only the job's actions (schedule, start, report, cancel,
 # reschedule) write; the crew writes the photos, nobody writes these by hand.
 WORKFLOW_FIELDS = frozenset(
@@ -227,7 +229,7 @@ class D2dInstallation(models.Model):
         connected` needs a reason and sends the lead back to coordination."""
         self.ensure_one()
         self._check_crew_member()
-        if self.state not in ("planned", "in_progress"):
+        if self.state not in OPEN_JOB_STATES:
             raise UserError(self.env._("Job %(job)s is already closed.", job=self.name))
         if result == "connected":
             values = self._connected_values(port, cable_mark_start, cable_mark_end)
@@ -294,7 +296,7 @@ class D2dInstallation(models.Model):
         reason = (reason or "").strip()
         if not reason:
             raise UserError(self.env._("Say why the job is cancelled."))
-        open_jobs = self.filtered(lambda job: job.state in ("planned", "in_progress"))
+        open_jobs = self._d2d_open()
         if open_jobs != self:
             raise UserError(self.env._("Only a planned job can be cancelled."))
         self.sudo().write({"state": "cancelled", "result_note": reason})
@@ -337,17 +339,6 @@ class D2dInstallation(models.Model):
             lead._d2d_plan_step_activities("scheduled")
         return new_job.id
 
-    # ------------------------------------------------------------------
-    # DEMO
-    # ------------------------------------------------------------------
-
-    def _d2d_demo_report(self):
-        """Report these demo jobs connected, with generated photos."""
-        for index, job in enumerate(self):
-            photos = {}
-            for name, colour in zip(PHOTO_FIELDS, ("lightblue", "orange", "grey"), strict=True):
-                out = io.BytesIO()
-                Image.new("RGB", (800, 600), colour).save(out, format="JPEG")
-                photos[name] = base64.b64encode(out.getvalue())
-            job.write({**photos, "state": "in_progress", "started_at": job.start})
-            job.action_d2d_report("connected", port=f"A-{index + 1}", cable_mark_start=150.0, cable_mark_end=132.5)
+    def _d2d_open(self):
+        """The jobs of these that are still open (see `OPEN_JOB_STATES`)."""
+        return self.filtered(lambda job: job.state in OPEN_JOB_STATES)

@@ -1,6 +1,4 @@
-import random
 import uuid
-from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -23,17 +21,6 @@ SERVICES = [
 # A device clock may run a little ahead; beyond this a visit time is refused.
 FUTURE_TOLERANCE = timedelta(minutes=15)
 UUID_MAX_LENGTH = 64
-
-DEMO_RESULT_WEIGHTS = [
-    ("closed", 40),
-    ("refusal", 18),
-    ("competitor", 16),
-    ("pensioner", 8),
-    ("client", 10),
-    ("lead", 8),
-]
-DEMO_FIRST_NAMES = ["Alexei", "Natalia", "Pavel", "Irina", "Andrei", "Svetlana", "Nikolai", "Tatiana", "Yuri", "Ksenia"]
-DEMO_MOBILE_PREFIXES = ["903", "905", "910", "915", "916", "917", "925", "926", "960", "965", "977", "985"]
 
 
 class D2dVisit(models.Model):
@@ -256,45 +243,3 @@ class D2dVisit(models.Model):
             "d2d_service": self.service_interest,
             "description": self.note,
         }
-
-    # ------------------------------------------------------------------
-    # DEMO
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _d2d_generate_demo_visits(self, days=30, visits_per_agent_day=70, seed=2024):
-        """A month of plausible knocks by every agent on the houses they see,
-        reproducible from `seed`. Used by the demo data and the benchmarks."""
-        rnd = random.Random(seed)
-        houses = self.env["d2d.house"].search([])
-        apartments_of_agent = defaultdict(list)
-        for house in houses:
-            for agent in house.agent_id | house.territory_id.agent_ids:
-                apartments_of_agent[agent].extend(house.apartment_ids.ids)
-        competitors = self.env["d2d.competitor"].search([]).ids
-        outcomes, weights = zip(*DEMO_RESULT_WEIGHTS, strict=False)
-        now = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
-        vals_list = []
-        for agent, apartment_ids in sorted(apartments_of_agent.items(), key=lambda item: item[0].id):
-            for day in range(days, 0, -1):
-                start = now - timedelta(days=day)
-                for apartment_id in rnd.sample(apartment_ids, min(visits_per_agent_day, len(apartment_ids))):
-                    result = rnd.choices(outcomes, weights)[0]
-                    vals = {
-                        "uuid": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
-                        "apartment_id": apartment_id,
-                        "agent_id": agent.id,
-                        "visit_date": start.replace(hour=9) + timedelta(minutes=rnd.randint(0, 11 * 60)),
-                        "result": result,
-                        "device_id": f"demo-tablet-{agent.id}",
-                    }
-                    if result == "competitor" and competitors:
-                        vals["competitor_id"] = rnd.choice(competitors)
-                    if result == "lead":
-                        vals.update(
-                            contact_name=rnd.choice(DEMO_FIRST_NAMES),
-                            phone=f"+7{rnd.choice(DEMO_MOBILE_PREFIXES)}{rnd.randint(0, 9999999):07d}",
-                            service_interest=rnd.choice([code for code, _label in SERVICES]),
-                        )
-                    vals_list.append(vals)
-        return self.sudo().with_context(tracking_disable=True).create(vals_list)

@@ -6,7 +6,7 @@ from .common import D2dCommon
 @tagged("post_install", "-at_install")
 class TestDemoGenerator(D2dCommon):
     def test_demo_visits_are_plausible_and_reproducible(self):
-        visits = self.env["d2d.visit"]._d2d_generate_demo_visits(days=3, visits_per_agent_day=10, seed=1)
+        visits = self.env["d2d.demo.generator"]._generate_visits(days=3, visits_per_agent_day=10, seed=1)
         # two agents, 3 days, 10 knocks a day each
         self.assertEqual(len(visits), 60)
         self.assertEqual(set(visits.agent_id), {self.agent, self.agent_b})
@@ -14,18 +14,18 @@ class TestDemoGenerator(D2dCommon):
         self.assertTrue(all(v.competitor_id for v in visits if v.result == "competitor"))
         leads = visits.filtered(lambda v: v.result == "lead")
         self.assertEqual(len(leads.lead_id), len(leads.apartment_id))
-        again = self.env["d2d.visit"]._d2d_generate_demo_visits(days=3, visits_per_agent_day=10, seed=1)
+        again = self.env["d2d.demo.generator"]._generate_visits(days=3, visits_per_agent_day=10, seed=1)
         self.assertEqual(again, visits, "same seed, same uuids: the replay creates nothing")
 
 
 @tagged("post_install", "-at_install")
 class TestDemoPipeline(D2dCommon):
     def test_demo_pipeline_fills_every_step(self):
-        self.env["d2d.visit"]._d2d_generate_demo_visits(days=30, visits_per_agent_day=30, seed=3)
+        self.env["d2d.demo.generator"]._generate_visits(days=30, visits_per_agent_day=30, seed=3)
         self.env["d2d.crew"].create(
             {"name": "Demo crew", "leader_id": self.installer.id, "member_ids": [(6, 0, self.installer.ids)]}
         )
-        self.env["crm.lead"]._d2d_demo_pipeline(review=2, coordination=2, scheduled=2, quality=1, done=1)
+        self.env["d2d.demo.generator"]._walk_pipeline(review=2, coordination=2, scheduled=2, quality=1, done=1)
         leads = self.env["crm.lead"].search([("d2d_stage_code", "!=", False)])
         counts = {
             code: len(leads.filtered(lambda lead, code=code: lead.d2d_stage_code == code))

@@ -103,7 +103,7 @@ class MoveCommon(D2dLeadCommon):
         return lead
 
     def open_job(self, lead):
-        return lead.sudo().d2d_installation_ids.filtered(lambda job: job.state in ("planned", "in_progress"))
+        return lead.sudo().d2d_installation_ids._d2d_open()
 
     # The moves, as each role makes them in the web client or over RPC.
 

@@ -1,0 +1,1 @@
+from . import d2d_demo_generator
