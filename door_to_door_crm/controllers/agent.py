@@ -16,6 +16,9 @@ MAX_SYNC_BYTES = 2_000_000
 # better.
 GZIP_LEVEL = 1
 JSON_MIMETYPES = ("application/json", "application/json-rpc")
+# The framing protection of Odoo's own web client (web/controllers/home.py):
+# no other site may show the app in a frame (clickjacking).
+FRAME_HEADERS = [("X-Frame-Options", "DENY"), ("Content-Security-Policy", "frame-ancestors 'none'")]
 
 
 def rpc_error(error):
@@ -41,9 +44,13 @@ class AgentApp(http.Controller):
         }
         return request.render(
             "door_to_door_crm.agent_app_page",
-            # JSON inside <script>: "<" escaped so that no text can close the tag
-            {"session_json": Markup(json.dumps(session).replace("<", "\\u003c"))},
-            headers={"Cache-Control": "no-store"},
+            {
+                # JSON inside <script>: "<" escaped so that no text can close the tag
+                "session_json": Markup(json.dumps(session).replace("<", "\\u003c")),
+                # the language of the words of the page, as HTML names it
+                "html_lang": (request.env.lang or "en_US").replace("_", "-"),
+            },
+            headers=[("Cache-Control", "no-store"), *FRAME_HEADERS],
         )
 
     @http.route("/d2d/sw.js", type="http", auth="none", methods=["GET"])
@@ -56,6 +63,7 @@ class AgentApp(http.Controller):
                 ("Content-Type", "text/javascript; charset=utf-8"),
                 ("Service-Worker-Allowed", "/d2d/"),
                 ("Cache-Control", "no-cache"),
+                *FRAME_HEADERS,
             ],
         )
 
@@ -110,18 +118,23 @@ class AgentApp(http.Controller):
         return UserError(request.env._("The sync request is too large: send fewer events at a time."))
 
     def _json_call(self, body):
-        """The JSON-RPC call in `body` (a dict), or None."""
+        """The JSON-RPC call in `body` (a dict), or None: also for JSON nested
+        deeper than Python can parse (RecursionError), which no tablet sends."""
         try:
             call = json.loads(body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return call if isinstance(call, dict) else None
 
     def _rpc_id(self, call):
-        return call.get("id") if call else None
+        """The call's id, when it is one JSON-RPC allows (a text or a whole number)."""
+        request_id = call.get("id") if call else None
+        return request_id if isinstance(request_id, str | int) and not isinstance(request_id, bool) else None
 
     def _rpc_error(self, request_id, error):
-        return request.make_json_response({"jsonrpc": "2.0", "id": request_id, "error": rpc_error(error)})
+        return request.make_json_response(
+            {"jsonrpc": "2.0", "id": request_id, "error": rpc_error(error)}, headers=FRAME_HEADERS
+        )
 
     def _rpc_result(self, request_id, result_json):
         """A JSON-RPC answer around `result_json` (JSON text), compressed for
@@ -131,6 +144,7 @@ class AgentApp(http.Controller):
             ("Content-Type", "application/json; charset=utf-8"),
             ("Cache-Control", "no-store"),
             ("Vary", "Accept-Encoding"),
+            *FRAME_HEADERS,
         ]
         if "gzip" in request.httprequest.headers.get("Accept-Encoding", ""):
             body = gzip.compress(body, GZIP_LEVEL)

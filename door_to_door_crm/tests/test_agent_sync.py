@@ -4,8 +4,9 @@ import time
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, tagged
+from odoo.tools import SQL
 
 from .common import D2dLeadCommon
 
@@ -391,6 +392,135 @@ class TestAgentSync(D2dLeadCommon):
         )
         self.assertIn(visit, apartment.visit_ids)
 
+    def test_hooks_see_each_new_visit_once(self):
+        """An inheriting module adds values to the visits the sync records
+        by SQL (_d2d_sync_visit_values) and reacts to the new visits
+        (_d2d_after_sync_visits): overridden here as such a module does,
+        calling the original."""
+        Sync = type(self.env["d2d.agent.sync"])
+        add_values, after_sync = Sync._d2d_sync_visit_values, Sync._d2d_after_sync_visits
+        seen = []
+
+        def module_values(sync, event):
+            values = add_values(sync, event)
+            return {**values, "service_interest": event["wish"]} if "wish" in event else values
+
+        def module_after_sync(sync, visits):
+            seen.append(visits)
+            return after_sync(sync, visits)
+
+        self.patch(Sync, "_d2d_sync_visit_values", module_values)
+        self.patch(Sync, "_d2d_after_sync_visits", module_after_sync)
+        apartments = self.house_a.apartment_ids
+        recorded = self.event(apartments[0], "refusal")
+        self.sync([recorded])
+        seen.clear()
+        wish = self.event(apartments[1], "closed", wish="tv")
+        lead = self.event(apartments[2], "lead", phone="+79161112233")
+        refused = self.event(self.house_b.apartment_ids[0])
+        answer = self.sync([recorded, wish, lead, refused])
+        self.assertEqual(answer["accepted"], [recorded["uuid"], wish["uuid"], lead["uuid"]])
+        visits = self.env["d2d.visit"].search([("uuid", "in", [wish["uuid"], lead["uuid"]])])
+        self.assertEqual(len(seen), 1, "called once for the batch")
+        self.assertEqual(seen[0], visits, "with the new visits only: not the replay, not the refused event")
+        self.assertEqual(visits.filtered(lambda v: v.uuid == wish["uuid"]).service_interest, "tv")
+        self.assertEqual(seen[0].env.uid, self.agent.id, "in the agent's environment")
+        self.assertTrue(apartments[2].lead_id, "the original still opens the leads")
+        self.assertIn(apartments[2].lead_id.id, [row[0] for row in answer["changes"]["leads"]])
+
+    def test_another_agents_event_id_is_refused_by_the_orm_and_the_sync_alike(self):
+        event = self.event(self.house_a.apartment_ids[12])
+        self.sync([event])
+        mine = self.env["d2d.visit"].search([("uuid", "=", event["uuid"])])
+        self.territory_a.agent_ids = [(4, self.agent_b.id)]
+        reason = self.sync([event], user=self.agent_b)["rejected"][0]["reason"]
+        self.assertEqual(reason, "Another visit already uses this event id.")
+        Visit = self.env["d2d.visit"].with_user(self.agent_b)
+        values = {"uuid": event["uuid"], "apartment_id": self.house_a.apartment_ids[12].id, "result": "closed"}
+        with self.assertRefused(ValidationError, f"^{reason}$"):
+            Visit.create([values])
+        # the agent who recorded it gets their visit back: a replay
+        self.assertEqual(self.env["d2d.visit"].with_user(self.agent).create([values]), mine)
+
+    def test_the_later_knock_of_one_second_wins(self):
+        """Device times keep their milliseconds, in the sync and in the ORM."""
+        apartment, other = self.house_a.apartment_ids[13], self.house_a.apartment_ids[14]
+        second = ms(fields.Datetime.now().replace(microsecond=0) - timedelta(minutes=3))
+        later = self.event(apartment, "refusal", at=None, time=second + 700)
+        earlier = self.event(apartment, "closed", time=second + 200)
+        self.sync([later, earlier])  # the earlier knock comes last in the batch
+        self.assertEqual(apartment.status, "refusal")
+        self.assertEqual(ms(apartment.last_visit_date), second + 700)
+        self.sync([self.event(apartment, "pensioner", time=second + 500)])
+        self.assertEqual(apartment.status, "refusal", "a knock of the same second, earlier, sent later")
+        moment = fields.Datetime.to_datetime("1970-01-01") + timedelta(milliseconds=second)
+        self.visit(other, "refusal", user=self.agent, visit_date=moment + timedelta(milliseconds=900))
+        self.visit(other, "closed", user=self.agent, visit_date=moment + timedelta(milliseconds=100))
+        self.assertEqual(other.status, "refusal", "the ORM path keeps the order too")
+
+    def test_a_visit_time_before_the_horizon_is_refused(self):
+        apartment = self.house_a.apartment_ids[15]
+        old = fields.Datetime.now() - timedelta(days=100)
+        answer = self.sync([self.event(apartment, at=old), self.event(apartment, at=old + timedelta(days=20))])
+        self.assertEqual(len(answer["accepted"]), 1)
+        self.assertRegex(answer["rejected"][0]["reason"], r"is more than 90 days ago\. Check the date and time")
+        with self.assertRefused(ValidationError, "more than 90 days ago"):
+            self.visit(apartment, user=self.agent, visit_date=old)
+        self.env["ir.config_parameter"].sudo().set_param("door_to_door_crm.visit_max_age_days", "10")
+        with self.assertRefused(ValidationError, "more than 10 days ago"):
+            self.visit(apartment, user=self.agent, visit_date=fields.Datetime.now() - timedelta(days=11))
+        self.env["ir.config_parameter"].sudo().set_param("door_to_door_crm.visit_max_age_days", "0")
+        self.assertEqual(len(self.sync([self.event(apartment, at=old)])["accepted"]), 1, "0: no limit")
+
+    def synced_token(self):
+        """A token as the tablet holds it, with the writes so far aged past the margin."""
+        self.env.flush_all()
+        for table in ("d2d_apartment", "crm_lead", "d2d_house", "d2d_territory"):
+            self.env.cr.execute(SQL("UPDATE %s SET write_date = write_date - interval '1 hour'", SQL.identifier(table)))
+        self.env.cr.execute("UPDATE d2d_visit SET create_date = create_date - interval '1 hour'")
+        return self.sync([])["token"]
+
+    def test_the_tablet_forgets_lost_hidden_and_reassigned_leads(self):
+        lost, hidden, reassigned, kept = (self.knock_lead() for _i in range(4))
+        token = self.synced_token()
+        self.walk(lost, "review").with_user(self.supervisor).action_set_lost(lost_reason_id=self.lost_reason.id)
+        reassigned.sudo().user_id = self.agent_b
+        # hidden by the nightly recompute, which changes nothing else the tablet sees
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE crm_lead SET d2d_hidden = true WHERE id = %s", [hidden.id])
+        answer = self.sync([], token=token)
+        removed = answer["changes"]["removed"]
+        self.assertEqual(removed["leads"], sorted((lost | hidden | reassigned).ids))
+        self.assertEqual((removed["houses"], removed["apartments"]), ([], []))
+        self.assertNotIn(lost.id, [row[0] for row in answer["changes"]["leads"]])
+        self.assertEqual(answer["token"]["leads"], kept.ids)
+        # said again within the margin of the token (as every change), then no more
+        self.assertEqual(self.sync([], token=answer["token"])["changes"]["removed"]["leads"], lost.ids)
+        self.env.cr.execute("UPDATE crm_lead SET write_date = write_date - interval '1 hour'")
+        self.assertEqual(self.sync([], token=answer["token"])["changes"]["removed"]["leads"], [])
+
+    def test_the_tablet_forgets_a_house_taken_from_the_agent(self):
+        second = self.create_house(self.territory_b, "Mira Ave", "3", floors=1, per_floor=2, agent_id=self.agent.id)
+        token = self.synced_token()
+        self.assertEqual(sorted(token["house_ids"]), sorted((self.house_a | second).ids))
+        second.agent_id = self.agent_b
+        removed = self.sync([], token=token)["changes"]["removed"]
+        self.assertEqual(removed["houses"], second.ids)
+        self.assertEqual(removed["apartments"], sorted(second.apartment_ids.ids))
+        self.assertEqual(removed["leads"], [])
+
+    def test_the_history_carries_no_client_details_of_other_agents(self):
+        token = self.synced_token()
+        self.territory_a.agent_ids = [(4, self.agent_b.id)]
+        apartment = self.house_a.apartment_ids[16]
+        self.visit(apartment, "lead", user=self.agent_b, contact_name="Zinaida", phone="+79165550101", note="Gate 4")
+        for text in (
+            self.env["d2d.agent.sync"].with_user(self.agent)._snapshot_json(),
+            self.env["d2d.agent.sync"].with_user(self.agent)._sync_json({"token": token, "events": []}),
+        ):
+            for detail in ("Zinaida", "79165550101", "Gate 4"):
+                self.assertNotIn(detail, text)
+
 
 @tagged("post_install", "-at_install")
 class TestAgentRoutes(HttpCase, D2dLeadCommon):
@@ -508,3 +638,27 @@ class TestAgentRoutes(HttpCase, D2dLeadCommon):
         self.assertLess(len(wire), len(plain.content) / 3, "the JSON compresses well")
         snapshot = json.loads(gzip.decompress(wire))["result"]
         self.assertEqual(snapshot["apartments"], plain.json()["result"]["apartments"])
+
+    def test_the_app_cannot_be_framed_and_speaks_the_users_language(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.agent.lang = "ru_RU"
+        self.authenticate("test_agent", "test_agent")
+        page = self.url_open("/d2d/agent")
+        self.assertEqual(page.headers["X-Frame-Options"], "DENY")
+        self.assertEqual(page.headers["Content-Security-Policy"], "frame-ancestors 'none'")
+        self.assertIn('<html lang="ru-RU">', page.text)
+        for url in ("/d2d/agent/snapshot", "/d2d/agent/sync"):
+            response = self.url_open(url, data=self.rpc_body({}), headers={"Content-Type": "application/json"})
+            self.assertEqual(response.headers["X-Frame-Options"], "DENY", url)
+
+    def test_a_lost_lead_leaves_the_tablet_over_http(self):
+        lead = self.knock_lead()
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE crm_lead SET write_date = write_date - interval '1 hour'")
+        self.authenticate("test_agent", "test_agent")
+        token = self.rpc("/d2d/agent/snapshot", {})["result"]["token"]
+        self.assertEqual(token["leads"], lead.ids)
+        self.walk(lead, "review").with_user(self.supervisor).action_set_lost(lost_reason_id=self.lost_reason.id)
+        answer = self.rpc("/d2d/agent/sync", {"uid": self.agent.id, "token": token, "events": []})["result"]
+        self.assertEqual(answer["changes"]["removed"]["leads"], lead.ids)
+        self.assertEqual(answer["changes"]["leads"], [])

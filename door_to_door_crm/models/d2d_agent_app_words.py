@@ -1,0 +1,71 @@
+from odoo import api, models
+
+
+class D2dAgentSync(models.AbstractModel):
+    """The words of the offline agent app (see d2d_agent_sync.py for the
+    model): translated here, in the user's language, and given to the page
+    with its session (controllers/agent.py), so that the page needs no
+    other bundle to speak the agent's language."""
+
+    _inherit = "d2d.agent.sync"
+
+    @api.model
+    def _app_results(self):
+        return [
+            [code, label] for code, label in self.env["d2d.visit"]._fields["result"]._description_selection(self.env)
+        ]
+
+    @api.model
+    def _app_strings(self):
+        _ = self.env._
+        return {
+            "title": _("My territory"),
+            "search": _("Street or number..."),
+            "houses": _("Houses"),
+            "leads": _("My leads"),
+            "potential": _("Potential clients"),
+            "online": _("Online"),
+            "offline": _("Offline"),
+            "waiting": _("waiting"),
+            "last_sync": _("Last sync"),
+            "never": _("never"),
+            "sync_now": _("Sync now"),
+            "syncing": _("Syncing..."),
+            "back": _("Back"),
+            "entrance": _("Entrance"),
+            "intercom": _("Intercom"),
+            "floor": _("Floor"),
+            "apartment": _("Apt."),
+            "note": _("Note"),
+            "save_note": _("Save the note"),
+            "history": _("History"),
+            "which_competitor": _("Which competitor?"),
+            "client_name": _("Client's name"),
+            "phone": _("Phone"),
+            "service": _("Service of interest"),
+            "save_lead": _("Save the lead"),
+            "cancel": _("Cancel"),
+            "rejected": _("Refused by the server"),
+            "pending": _("not sent yet"),
+            "left": _("left"),
+            "no_data": _("No data on this tablet yet: connect once to load your territory."),
+            "installation": _("Installation"),
+            "internet": _("Internet"),
+            "tv": _("TV"),
+            "internet_tv": _("Internet + TV"),
+            "discard": _("Discard"),
+            "retry": _("Send again"),
+            "server_error": _("Server error"),
+            "quarantined": _("The server could not take this event"),
+            "no_history": _("No visit yet."),
+            "phone_required": _("A lead needs the client's phone number."),
+            "session_expired": _("You are signed out: sign in again to send your events."),
+            "sign_in": _("Sign in"),
+            "switch_user": _("Switch user"),
+            "switch_offline": _("Connect to the network to switch user."),
+            "other_user": _("Another user is signed in on this tablet: sign in again to work here."),
+            # %(count)s is replaced by the app
+            "others_waiting": _(
+                "%(count)s events of another agent wait on this tablet: they are sent when that agent signs in."
+            ),
+        }
