@@ -152,6 +152,53 @@ BACK_AS_A = f"""(async () => {{ {HELPERS}
     console.log("test successful");
 }})()"""
 
+# Online: a note typed before the result stays on the apartment; a lead with
+# a wrong phone is refused, listed with its reason and what was typed,
+# corrected and sent again; another refused event is discarded.
+REFUSED_EVENTS = f"""(async () => {{ {HELPERS}
+    const type = async (selector, value) => {{
+        const input = document.querySelector(selector);
+        input.value = value;
+        input.dispatchEvent(new Event("input", {{ bubbles: true }}));
+        await sleep(20);
+    }};
+    const refused = () => document.querySelector(".o_d2d_rejected");
+    const logLead = async (number, name, phone) => {{
+        await click(`.o_d2d_cell[data-number="${{number}}"]`);
+        await click('.o_d2d_result[data-result="lead"]');
+        await type('input[name="contact_name"]', name);
+        await type('input[name="phone"]', phone);
+        await click(".o_d2d_save_lead");
+        await until(() => refused(), "the refused lead listed");
+    }};
+    await click(".o_d2d_house");
+    await click('.o_d2d_cell[data-number="5"]');
+    await type("textarea.o_d2d_note", "Dog, ring twice");
+    await click('.o_d2d_result[data-result="closed"]');
+    await until(() => model.state.pending === 0 && !model.state.syncing, "the knock sent");
+    await click('.o_d2d_cell[data-number="5"]');
+    if (document.querySelector("textarea.o_d2d_note").value !== "Dog, ring twice") {{
+        throw new Error("the note is not shown on the apartment");
+    }}
+    await click(".o_d2d_apartment .o_d2d_back");
+
+    await logLead(6, "Oleg", "12");
+    if (refused().dataset.state !== "rejected") throw new Error("not refused: " + refused().dataset.state);
+    if (!refused().querySelector(".o_d2d_rejected_reason").textContent.trim()) throw new Error("no reason shown");
+    const kept = [refused().querySelector('input[name="contact_name"]').value,
+                  refused().querySelector('input[name="phone"]').value];
+    if (kept.join() !== "Oleg,12") throw new Error("what was typed is lost: " + kept);
+    await type('.o_d2d_rejected input[name="phone"]', "+7 903 555-00-11");
+    await click(".o_d2d_retry");
+    await until(() => !refused() && model.state.pending === 0 && !model.state.syncing, "the corrected lead sent");
+
+    await logLead(7, "Ivan", "12");
+    await click(".o_d2d_discard");
+    await until(() => !refused(), "the refused event discarded");
+    if ((await model.queue.all()).length) throw new Error("events left in the queue");
+    console.log("test successful");
+}})()"""
+
 SIGNED_OUT = """(async () => {
     if (!document.location.pathname.startsWith("/web/login")) throw new Error("not signed out: " + document.location);
     if (await caches.match("/d2d/agent")) throw new Error("A's page is still cached for offline use");
@@ -231,6 +278,30 @@ class TestAgentAppOffline(HttpCase, D2dLeadCommon):
                 self.assertEqual(lead_apartment.lead_id.d2d_service, "internet_tv")
                 self.assertEqual(self.env["crm.lead"].search_count([("d2d_apartment_id", "=", lead_apartment.id)]), 1)
                 self.assertEqual(apartments.filtered(lambda a: a.number == 1).status, "closed")
+        finally:
+            browser.stop()
+            self._wait_remaining_requests()
+
+    def test_refused_event_is_listed_corrected_and_sent_and_a_note_stays(self):
+        """Online: the note typed before the result is the apartment's note,
+        on the server and on the tablet; a refused event is listed with its
+        reason and what was typed, sent again once corrected, or discarded."""
+        flat_5, flat_6, flat_7 = (self.apartment(self.house_a, n) for n in (5, 6, 7))
+        self.env.flush_all()
+        browser = ChromeBrowser(self, headless=True)
+        try:
+            self.http_request_key = self.canonical_tag + "_browser_js"
+            self.authenticate("test_agent", "test_agent", browser=browser)
+            self.http_request_strict_check = True
+            browser.navigate_to(f"{self.base_url()}/d2d/agent", wait_stop=True)
+            self.assertTrue(browser._wait_ready(READY), "the app loaded online")
+            self.step(browser, REFUSED_EVENTS)
+            with self.database():
+                self.assertEqual(flat_5.note, "Dog, ring twice")
+                self.assertEqual(flat_5.visit_ids.mapped("note"), ["Dog, ring twice"])
+                self.assertEqual(flat_6.visit_ids.mapped("phone"), ["+79035550011"], "the corrected lead only")
+                self.assertEqual(flat_6.lead_id.contact_name, "Oleg")
+                self.assertFalse(flat_7.visit_ids, "the discarded event was never recorded")
         finally:
             browser.stop()
             self._wait_remaining_requests()

@@ -10,6 +10,7 @@ import {
     applyVisit,
     backoff,
     decodeSnapshot,
+    forgetRemoved,
     mergeApartments,
     mergeHistory,
     mergeLeads,
@@ -139,6 +140,28 @@ describe("EventQueue", () => {
         await queueB.remove("a2");
         expect((await queueA.pending()).map((e) => e.uuid)).toEqual(["a1", "a2"]);
         expect(await queueB.pending()).toEqual([]);
+    });
+
+    test("two knocks of one millisecond keep the order they were made in, else the later time wins", async () => {
+        const queue = new EventQueue(db, AGENT_A);
+        const second = 90 * MINUTE;
+        // the same millisecond, the later knock's uuid sorting first
+        await queue.add(visit("z-first", 1, "closed", second + 500));
+        await queue.add(visit("a-then", 1, "refusal", second + 500));
+        // the same second on the next door: the milliseconds decide, not the order logged
+        await queue.add(visit("later-ms", 2, "pensioner", second + 900));
+        await queue.add(visit("earlier-ms", 2, "closed", second + 100));
+        const events = await queue.all();
+        expect(events.map((e) => e.uuid)).toEqual(["earlier-ms", "z-first", "a-then", "later-ms"]);
+        for (const order of [events, [...events].reverse()]) {
+            const [door1, door2] = mergeApartments([apartment(1), apartment(2)], [], order);
+            expect([door1.status, door1.lastVisit]).toEqual(["refusal", second + 500]);
+            expect([door2.status, door2.lastVisit]).toEqual(["pensioner", second + 900]);
+        }
+        // the order survives a reload: the queue's numbers go on
+        const reopened = new EventQueue(db, AGENT_A);
+        await reopened.add(visit("after-reload", 1, "lead", second + 500));
+        expect((await reopened.all()).map((e) => e.uuid).slice(1, 4)).toEqual(["z-first", "a-then", "after-reload"]);
     });
 
     test("each agent keeps its own territory and token", async () => {
@@ -300,10 +323,42 @@ describe("merge rules", () => {
         expect(() => decodeSnapshot({...snapshot, format: 1})).toThrow(/Unknown snapshot format/);
     });
 
-    test("back-off: 5 s, then twice as long after each failure, up to 5 minutes; a minute while all goes well", () => {
-        expect([1, 2, 3, 4, 5, 6, 7, 20].map(backoff)).toEqual([5, 10, 20, 40, 80, 160, 300, 300]);
-        expect(MAX_BACKOFF).toBe(300);
+    test("back-off: 5 s, then twice as long after each failure, up to a minute; a minute while all goes well", () => {
+        expect([1, 2, 3, 4, 5, 6, 7, 20].map(backoff)).toEqual([5, 10, 20, 40, 60, 60, 60, 60]);
+        expect(MAX_BACKOFF).toBe(60);
         expect(nextSyncDelay(0)).toBe(SYNC_PERIOD);
         expect(nextSyncDelay(3)).toBe(20);
+    });
+});
+
+describe("what the agent may no longer see", () => {
+    test("removed leads, apartments and houses leave the tablet", () => {
+        const state = {
+            houses: [{id: 1}, {id: 2}],
+            apartments: [
+                {id: 10, houseId: 1, leadId: 100},
+                {id: 11, houseId: 1, leadId: 101},
+                {id: 20, houseId: 2, leadId: false},
+            ],
+            visits: [{apartmentId: 10}, {apartmentId: 20}],
+            leads: [
+                {id: 100, name: "Olga"},
+                {id: 101, name: "Ivan"},
+            ],
+        };
+        const left = forgetRemoved(state, {houses: [2], apartments: [20], leads: [101]});
+        expect(left.houses.map((h) => h.id)).toEqual([1]);
+        expect(left.apartments).toEqual([
+            {id: 10, houseId: 1, leadId: 100},
+            {id: 11, houseId: 1, leadId: false},
+        ]);
+        expect(left.visits).toEqual([{apartmentId: 10}]);
+        expect(left.leads).toEqual([{id: 100, name: "Olga"}]);
+    });
+
+    test("an answer without removals keeps everything", () => {
+        const state = {houses: [{id: 1}], apartments: [], visits: [], leads: [{id: 5}]};
+        expect(forgetRemoved(state, undefined)).toEqual(state);
+        expect(forgetRemoved(state, {houses: [], apartments: [], leads: []})).toEqual(state);
     });
 });

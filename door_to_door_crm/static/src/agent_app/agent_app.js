@@ -1,18 +1,20 @@
 /** @odoo-module */
 import {Component, reactive, useState, xml} from "@odoo/owl";
 import {
-    BATCH_SIZE,
     DB_NAME,
     EventQueue,
+    SyncSchedule,
     decodeSnapshot,
+    forgetRemoved,
     mergeApartments,
     mergeHistory,
     mergeLeads,
     newUuid,
-    nextSyncDelay,
     openDatabase,
     ownHistoryRows,
+    sendPending,
 } from "./queue";
+import {SNAPSHOT_TIMEOUT, jsonRpc} from "./rpc";
 
 const COMPETITOR = "competitor";
 const LEAD = "lead";
@@ -22,44 +24,25 @@ const APP_CACHE_PREFIX = "d2d-agent";
 
 const LOGIN_URL = "/web/login?redirect=%2Fd2d%2Fagent";
 const LOGOUT_URL = "/web/session/logout?redirect=%2Fd2d%2Fagent";
-
-/** A JSON-RPC call to the server. An error says why: `offline` (no answer,
- * or the server failing), `expired` (signed out), or refused by the server
- * with its message (the request reached it and was turned down). */
-export async function jsonRpc(url, params) {
-    let response;
-    try {
-        response = await fetch(url, {
-            method: "POST",
-            headers: {"Content-Type": "application/json"},
-            credentials: "same-origin",
-            body: JSON.stringify({jsonrpc: "2.0", method: "call", params, id: Date.now()}),
-        });
-    } catch (cause) {
-        throw Object.assign(new Error(cause.message), {offline: true});
-    }
-    if (response.redirected && new URL(response.url).pathname.startsWith("/web/login")) {
-        throw Object.assign(new Error("session expired"), {expired: true});
-    }
-    if (!response.ok) {
-        throw Object.assign(new Error(`HTTP ${response.status}`), {offline: true});
-    }
-    const body = await response.json();
-    if (body.error) {
-        const data = body.error.data || {};
-        const expired = data.name === "odoo.http.SessionExpiredException";
-        throw Object.assign(new Error(data.message || body.error.message), {refused: !expired, expired});
-    }
-    return body.result;
-}
+// The text fields of a refused event that the agent may correct.
+const CORRECTABLE = ["note", "contact_name", "phone"];
+// Words the server's strings may not hold yet (a page cached before an
+// upgrade, or a translation not made): English until they come.
+const FALLBACK_STRINGS = {
+    server_error: "Server error",
+    quarantined: "The server could not take this event",
+    retry: "Send again",
+    discard: "Discard",
+};
 
 /** The state of the app: the territory in memory and in IndexedDB, the
  * queue of events, the sync loop (on start, on reconnect, when the tablet
- * wakes up, every minute, and after failures with a growing back-off). */
+ * wakes up, every minute, and after failures with a back-off of at most a
+ * minute, see SyncSchedule). */
 export class AgentModel {
     constructor(session, {rpc = jsonRpc, dbName = DB_NAME} = {}) {
         this.session = session;
-        this.t = session.strings;
+        this.t = {...FALLBACK_STRINGS, ...session.strings};
         this.rpc = rpc;
         this.dbName = dbName;
         this.state = reactive({
@@ -81,7 +64,7 @@ export class AgentModel {
             expired: false,
         });
         this.data = null;
-        this.failures = 0;
+        this.schedule = new SyncSchedule();
         this.timer = null;
         this.running = null;
     }
@@ -127,7 +110,7 @@ export class AgentModel {
     }
 
     async fetchSnapshot() {
-        const snapshot = await this.rpc("/d2d/agent/snapshot", {});
+        const snapshot = await this.rpc("/d2d/agent/snapshot", {}, {timeout: SNAPSHOT_TIMEOUT});
         if (snapshot.user.id !== this.session.uid) {
             // this page (cached) is another agent's than the one signed in:
             // their territory must not land in this agent's memory
@@ -144,7 +127,8 @@ export class AgentModel {
         const events = await this.queue.all();
         this.state.events = events;
         this.state.pending = events.filter((e) => e.state === "pending").length;
-        this.state.rejected = events.filter((e) => e.state === "rejected");
+        // refused by the server, or quarantined: waiting for the agent
+        this.state.rejected = events.filter((e) => e.state !== "pending");
         this.state.othersPending = await this.queue.othersPending();
         return events;
     }
@@ -153,13 +137,19 @@ export class AgentModel {
         this.state.apartments = mergeApartments(this.state.apartments, [], pending);
     }
 
-    /** One door logged: stored first, shown at once, sent when possible. */
-    async record(apartment, values) {
+    /** One door logged: stored first, shown at once, sent when possible.
+     * The `note` of the card rides on the visit; when the agent changed it,
+     * it is the apartment's note too (a note event, queued first). */
+    async record(apartment, values, note = apartment.note || "") {
+        if (note.trim() !== (apartment.note || "").trim()) {
+            await this.addNote(apartment, note);
+        }
         const event = {
             type: "visit",
             uuid: newUuid(),
             apartment_id: apartment.id,
             time: Date.now(),
+            note: note.trim() || false,
             ...values,
         };
         await this.queue.add(event);
@@ -170,25 +160,55 @@ export class AgentModel {
     }
 
     async saveNote(apartment, note) {
+        const event = await this.addNote(apartment, note);
+        await this.refreshQueue();
+        this.sync();
+        return event;
+    }
+
+    /** The apartment's note, queued and shown at once. */
+    async addNote(apartment, note) {
         const event = {type: "note", uuid: newUuid(), apartment_id: apartment.id, note, time: Date.now()};
         await this.queue.add(event);
         const index = this.state.apartments.findIndex((a) => a.id === apartment.id);
         if (index >= 0) {
             this.state.apartments[index] = {...this.state.apartments[index], note};
         }
-        await this.refreshQueue();
-        this.sync();
         return event;
     }
 
-    async dismiss(event) {
+    /** A refused or quarantined event sent again, with the agent's
+     * corrections of its text fields. */
+    async retry(event, corrections = {}) {
+        const changed = Object.fromEntries(
+            Object.entries(corrections).filter(
+                ([field, value]) => CORRECTABLE.includes(field) && value !== (event[field] || "")
+            )
+        );
+        await this.queue.retry(event.uuid, changed);
+        this.reapplyPending(await this.queue.pending()); // a corrected note shows at once
+        await this.refreshQueue();
+        this.sync();
+    }
+
+    /** A refused or quarantined event given up, by the agent's choice. */
+    async discard(event) {
         await this.queue.remove(event.uuid);
         await this.refreshQueue();
     }
 
+    /** The event as the agent knows it: the apartment and what was done. */
+    eventLabel(event) {
+        const apartment = this.state.apartments.find((a) => a.id === event.apartment_id);
+        const house = apartment && this.state.houses.find((h) => h.id === apartment.houseId);
+        const where = apartment ? `${house ? house.name : ""}, ${this.t.apartment} ${apartment.number}` : "";
+        const what = event.type === "note" ? this.t.note : this.resultLabel(event.result);
+        return `${where} (${what})`;
+    }
+
     onOnline() {
         this.state.online = true;
-        this.failures = 0;
+        this.schedule.reset();
         this.sync();
     }
 
@@ -216,40 +236,44 @@ export class AgentModel {
     async _sync() {
         clearTimeout(this.timer);
         this.state.syncing = true;
+        let delay;
         try {
             if (!this.data) {
                 await this.fetchSnapshot();
             }
-            for (;;) {
-                const pendingBefore = this.state.pending;
-                const events = await this.queue.batch();
-                const token = await this.queue.get("token");
-                const answer = await this.rpc("/d2d/agent/sync", {
-                    uid: this.session.uid,
-                    device_id: await this.deviceId(),
-                    token,
-                    events,
-                });
-                const accepted = await this.queue.settle(answer);
-                await this.queue.set("token", answer.token);
-                if (token && answer.token.houses !== token.houses) {
-                    await this.fetchSnapshot(); // the territory itself changed
-                } else {
-                    await this.applyChanges(answer.changes, accepted);
-                }
-                await this.refreshQueue();
-                if (events.length < BATCH_SIZE || this.state.pending >= pendingBefore) {
-                    break;
-                }
-            }
+            await sendPending(this.queue, (events) => this.sendEvents(events), (answer) => this.receive(answer));
             this.markSynced();
+            delay = this.schedule.succeeded();
         } catch (error) {
             this.noteFailure(error);
+            delay = this.schedule.failed();
         } finally {
             this.state.syncing = false;
             await this.refreshQueue();
-            this.schedule();
+            this.scheduleNext(delay);
         }
+    }
+
+    async sendEvents(events) {
+        return this.rpc("/d2d/agent/sync", {
+            uid: this.session.uid,
+            device_id: await this.deviceId(),
+            token: await this.queue.get("token"),
+            events,
+        });
+    }
+
+    /** One answer of the server: the events settled, the changes merged. */
+    async receive(answer) {
+        const token = await this.queue.get("token");
+        const accepted = await this.queue.settle(answer);
+        await this.queue.set("token", answer.token);
+        if (token && answer.token.houses !== token.houses) {
+            await this.fetchSnapshot(); // the territory itself changed
+        } else {
+            await this.applyChanges(answer.changes, accepted);
+        }
+        await this.refreshQueue();
     }
 
     /** The server's changes (made elsewhere) and the tablet's own events it
@@ -261,6 +285,7 @@ export class AgentModel {
         s.visits = mergeHistory(s.visits, [...changes.visits, ...ownHistoryRows(accepted, this.session.uid)]);
         s.agents = {...s.agents, ...Object.fromEntries(changes.agents)};
         s.leads = mergeLeads(s.leads, changes.leads);
+        Object.assign(s, forgetRemoved(s, changes.removed));
         await this.persist();
     }
 
@@ -282,17 +307,16 @@ export class AgentModel {
 
     markSynced() {
         Object.assign(this.state, {online: true, error: null, expired: false, lastSync: Date.now()});
-        this.failures = 0;
         this.queue.set("lastSync", this.state.lastSync);
     }
 
     noteFailure(error) {
-        this.failures += 1;
         if (error.expired) {
             const message = error.message === this.t.other_user ? error.message : this.t.session_expired;
             Object.assign(this.state, {online: true, expired: true, error: message});
-        } else if (error.refused) {
-            Object.assign(this.state, {online: true, error: error.message});
+        } else if (error.server) {
+            // the network works: the server answered, with an error
+            Object.assign(this.state, {online: true, error: `${this.t.server_error}: ${error.message}`});
         } else if (error.offline) {
             this.state.online = false;
         } else {
@@ -300,10 +324,10 @@ export class AgentModel {
         }
     }
 
-    schedule() {
+    scheduleNext(seconds) {
         clearTimeout(this.timer);
         if (!this.stopped) {
-            this.timer = setTimeout(() => this.sync(), nextSyncDelay(this.failures) * 1000);
+            this.timer = setTimeout(() => this.sync(), seconds * 1000);
         }
     }
 
@@ -402,12 +426,13 @@ export class ApartmentCard extends Component {
             <h3 t-esc="t.history"/>
             <div t-if="!history.length" class="o_d2d_history_empty" t-esc="t.no_history"/>
             <div t-foreach="history" t-as="line" t-key="line.key" class="o_d2d_history_line"
-                 t-att-class="{'is-pending': line.state === 'pending', 'is-rejected': line.state === 'rejected'}">
+                 t-att-class="{'is-pending': line.state === 'pending', 'is-rejected': line.reason}">
                 <span class="o_d2d_history_time" t-esc="formatDate(line.time)"/>
                 <span t-attf-class="o_d2d_badge o_d2d_status_#{line.result}" t-esc="resultLabel(line.result)"/>
                 <span class="o_d2d_history_agent" t-esc="line.agent"/>
                 <em t-if="line.state === 'pending'" t-esc="t.pending"/>
                 <em t-if="line.state === 'rejected'"><t t-esc="t.rejected"/>: <t t-esc="line.reason"/></em>
+                <em t-if="line.state === 'quarantined'"><t t-esc="t.quarantined"/>: <t t-esc="line.reason"/></em>
             </div>
         </div>`;
 
@@ -423,7 +448,8 @@ export class ApartmentCard extends Component {
         });
     }
     /** The apartment's visits, newest first: the server's history and this
-     * tablet's events not sent yet or refused. */
+     * tablet's events not sent yet or refused; of two in the same second,
+     * the later in the lists (which come oldest first) is the newer. */
     get history() {
         const id = this.props.apartment.id;
         const agents = this.state.agents;
@@ -448,7 +474,8 @@ export class ApartmentCard extends Component {
                 });
             }
         }
-        return lines.sort((a, b) => b.time - a.time);
+        const order = new Map(lines.map((line, index) => [line, index]));
+        return lines.sort((a, b) => b.time - a.time || order.get(b) - order.get(a));
     }
     choose(result) {
         if (result === COMPETITOR || result === LEAD) {
@@ -458,11 +485,7 @@ export class ApartmentCard extends Component {
         }
     }
     async log(result, values) {
-        await this.props.model.record(this.props.apartment, {
-            result,
-            note: this.ui.note || false,
-            ...values,
-        });
+        await this.props.model.record(this.props.apartment, {result, ...values}, this.ui.note);
         this.props.close();
     }
     logLead() {
@@ -492,9 +515,40 @@ function emptyLead() {
     return {contact_name: "", phone: "", service: "internet"};
 }
 
+/** An event the server refused (with its reason) or could not take
+ * (quarantined, with the server's error): what the agent typed is kept, may
+ * be corrected and sent again, or discarded. */
+export class RefusedEvent extends Component {
+    static props = {model: Object, event: Object};
+    static template = xml`
+        <div class="o_d2d_rejected" t-att-data-uuid="event.uuid" t-att-data-state="event.state">
+            <div class="o_d2d_rejected_head">
+                <strong t-esc="event.state === 'quarantined' ? t.quarantined : t.rejected"/>:
+                <t t-esc="props.model.eventLabel(event)"/>
+            </div>
+            <div class="o_d2d_rejected_reason" t-esc="event.reason"/>
+            <t t-if="event.result === 'lead'">
+                <input name="contact_name" t-att-placeholder="t.client_name" t-model="edit.contact_name"/>
+                <input name="phone" type="tel" t-att-placeholder="t.phone" t-model="edit.phone"/>
+            </t>
+            <textarea name="note" t-att-placeholder="t.note" t-model="edit.note"/>
+            <button class="o_d2d_retry" t-on-click="() => props.model.retry(event, edit)" t-esc="t.retry"/>
+            <button class="o_d2d_discard" t-on-click="() => props.model.discard(event)" t-esc="t.discard"/>
+        </div>`;
+
+    setup() {
+        this.t = this.props.model.t;
+        const {note, contact_name, phone} = this.props.event;
+        this.edit = useState({note: note || "", contact_name: contact_name || "", phone: phone || ""});
+    }
+    get event() {
+        return this.props.event;
+    }
+}
+
 export class AgentApp extends Component {
     static props = {model: Object};
-    static components = {SyncBar, ApartmentCard};
+    static components = {SyncBar, ApartmentCard, RefusedEvent};
     static template = xml`
         <div class="o_d2d_agent">
             <SyncBar model="props.model"/>
@@ -503,11 +557,8 @@ export class AgentApp extends Component {
                 <button t-if="state.expired" class="o_d2d_sign_in" t-on-click="() => props.model.signIn()" t-esc="t.sign_in"/>
             </div>
             <div t-if="state.othersPending" class="o_d2d_others" t-esc="othersPendingText"/>
-            <div t-foreach="state.rejected" t-as="event" t-key="event.uuid" class="o_d2d_rejected">
-                <t t-esc="t.rejected"/>: <t t-esc="apartmentLabel(apartmentOf(event))"/>
-                (<t t-esc="resultLabel(event.result)"/>) — <t t-esc="event.reason"/>
-                <button t-on-click="() => props.model.dismiss(event)" t-esc="t.dismiss"/>
-            </div>
+            <RefusedEvent t-foreach="state.rejected" t-as="event" t-key="event.uuid + event.reason"
+                          model="props.model" event="event"/>
             <nav class="o_d2d_tabs">
                 <button t-att-class="{active: ui.tab === 'houses'}" t-on-click="() => this.go('houses')" t-esc="t.houses"/>
                 <button t-att-class="{active: ui.tab === 'leads'}" t-on-click="() => this.go('leads')" t-esc="t.leads"/>
@@ -623,9 +674,6 @@ export class AgentApp extends Component {
     }
     closeApartment() {
         this.ui.apartmentId = null;
-    }
-    apartmentOf(event) {
-        return this.state.apartments.find((a) => a.id === event.apartment_id);
     }
     apartmentLabel(apartment) {
         const house = apartment && this.state.houses.find((h) => h.id === apartment.houseId);

@@ -9,8 +9,9 @@ const DB_VERSION = 1;
 export const BATCH_SIZE = 200;
 // Seconds between two syncs while all goes well.
 export const SYNC_PERIOD = 60;
-// Longest wait, in seconds, between two tries while the server is unreachable.
-export const MAX_BACKOFF = 300;
+// Longest wait, in seconds, between two tries while the server is unreachable
+// or failing: once it is back, the tablet sends within this time.
+export const MAX_BACKOFF = 60;
 // Layout of the server's snapshot that decodeSnapshot reads.
 export const SNAPSHOT_FORMAT = 2;
 
@@ -58,24 +59,35 @@ export class EventQueue {
     async set(key, value) {
         return done(this.store("kv", "readwrite").put(value, `${this.uid}:${key}`));
     }
-    /** Stored first, sent later: an event is never lost once recorded. */
+    /** Stored first, sent later: an event is never lost once recorded. Each
+     * event gets the next number of this user's queue (`seq`), which orders
+     * the events of the same device time (see byDeviceTime). */
     async add(event) {
-        const record = {...event, uid: this.uid, state: "pending"};
-        await done(this.store("events", "readwrite").put(record));
+        const transaction = this.db.transaction(["kv", "events"], "readwrite");
+        const counter = transaction.objectStore("kv");
+        const key = `${this.uid}:seq`;
+        let record;
+        const last = counter.get(key);
+        last.onsuccess = () => {
+            record = {...event, uid: this.uid, state: "pending", seq: (last.result || 0) + 1};
+            counter.put(record.seq, key);
+            transaction.objectStore("events").put(record);
+        };
+        await completed(transaction);
         return record;
     }
-    /** This user's events, oldest first (by device time). */
+    /** This user's events, oldest first (see byDeviceTime). */
     async all() {
         const events = await done(this.store("events").index("uid").getAll(this.uid));
-        return events.sort((a, b) => a.time - b.time);
+        return events.sort(byDeviceTime);
     }
     async pending() {
         return (await this.all()).filter((event) => event.state === "pending");
     }
     /** The next batch to send, as the server takes it: without the queue's
-     * own fields (user, state, reason). */
+     * own fields (user, state, reason, number). */
     async batch(size = BATCH_SIZE) {
-        return (await this.pending()).slice(0, size).map(({uid, state, reason, ...event}) => event);
+        return (await this.pending()).slice(0, size).map(({uid, state, reason, seq, ...event}) => event);
     }
     /** Events other users left on this device, waiting for them to sign in. */
     async othersPending() {
@@ -110,7 +122,24 @@ export class EventQueue {
             update(uuid, (event) => store.put({...event, state: "rejected", reason}));
         }
         await completed(transaction);
-        return accepted.sort((a, b) => a.time - b.time);
+        return accepted.sort(byDeviceTime);
+    }
+    /** The event the server fails on (an error for the whole request, not a
+     * refusal) is put aside with the server's message, so that the events
+     * behind it are sent; it waits there for the agent to retry or discard it. */
+    async quarantine(uuid, reason) {
+        await this.change(uuid, (event) => ({...event, state: "quarantined", reason}));
+    }
+    /** A refused or quarantined event sent again, with the agent's
+     * `corrections` (its text fields) if any. */
+    async retry(uuid, corrections = {}) {
+        await this.change(uuid, ({reason, ...event}) => ({...event, ...corrections, state: "pending"}));
+    }
+    async change(uuid, update) {
+        const event = await done(this.store("events").get(uuid));
+        if (event && event.uid === this.uid) {
+            await done(this.store("events", "readwrite").put(update(event)));
+        }
     }
     async remove(uuid) {
         const event = await done(this.store("events").get(uuid));
@@ -118,6 +147,74 @@ export class EventQueue {
             await done(this.store("events", "readwrite").delete(uuid));
         }
     }
+}
+
+/** The order of the tablet's events: by device time (in milliseconds), and
+ * for the same time by their order in the queue, so that of two knocks on
+ * one door the later always wins. */
+export function byDeviceTime(a, b) {
+    return a.time - b.time || (a.seq || 0) - (b.seq || 0);
+}
+
+// ---------------------------------------------------------------------------
+// Sending: what the server cannot take never blocks the events behind it
+// ---------------------------------------------------------------------------
+
+/** Send this user's pending events, BATCH_SIZE at a time (at least one
+ * request, for the changes), handing each answer to `receive` (which
+ * settles it). `send(events)` makes one sync request and throws an rpcError
+ * (see rpc.js).
+ *
+ * A batch the server fails on (`server` errors: an HTTP 500, 413, 415, a
+ * JSON-RPC error) is sent again in halves, down to the one event it fails
+ * on: that event is quarantined with the server's message, the others are
+ * sent. Any other error (no network, signed out) stops the sending: the
+ * events wait, and the error is thrown. */
+export async function sendPending(queue, send, receive, size = BATCH_SIZE) {
+    for (;;) {
+        const pendingBefore = (await queue.pending()).length;
+        const events = await queue.batch(size);
+        await sendOrSplit(queue, events, send, receive);
+        const pendingAfter = (await queue.pending()).length;
+        // stop when all is sent, or when the server settled none of a full batch
+        if (events.length < size || pendingAfter >= pendingBefore) {
+            return;
+        }
+    }
+}
+
+async function sendOrSplit(queue, events, send, receive) {
+    let answer;
+    try {
+        answer = await send(events);
+    } catch (error) {
+        if (!error.server || !events.length) {
+            throw error;
+        }
+        if (events.length > 1) {
+            const half = Math.ceil(events.length / 2);
+            await sendOrSplit(queue, events.slice(0, half), send, receive);
+            await sendOrSplit(queue, events.slice(half), send, receive);
+        } else {
+            await quarantineIfServerWorks(queue, events[0], error, send, receive);
+        }
+        return;
+    }
+    await receive(answer);
+}
+
+/** The server failed on this one event: it is that event's fault only if
+ * the server takes a request without it (else the server is failing as a
+ * whole, and every event waits). */
+async function quarantineIfServerWorks(queue, event, error, send, receive) {
+    let answer;
+    try {
+        answer = await send([]);
+    } catch {
+        throw error;
+    }
+    await queue.quarantine(event.uuid, error.message);
+    await receive(answer);
 }
 
 export function newUuid() {
@@ -211,9 +308,10 @@ export function applyVisit(apartment, visit) {
 
 /** Server changes merged into the local state ([id, status, note, last
  * visit in seconds, lead id] rows); the tablet's own events (visits and
- * notes, oldest first: those the server just accepted, then those not sent
- * yet) are re-applied on top, so the agent never sees their own knock or
- * note disappear: the server reads its changes before it records a batch. */
+ * notes: those the server just accepted and those not sent yet) are
+ * re-applied on top in their order (see byDeviceTime), so the agent never
+ * sees their own knock or note disappear: the server reads its changes
+ * before it records a batch. */
 export function mergeApartments(apartments, changes, ownEvents) {
     const byId = new Map(apartments.map((apartment) => [apartment.id, apartment]));
     for (const [id, status, note, lastVisit, leadId] of changes) {
@@ -228,7 +326,7 @@ export function mergeApartments(apartments, changes, ownEvents) {
             });
         }
     }
-    for (const event of ownEvents) {
+    for (const event of [...ownEvents].sort(byDeviceTime)) {
         const apartment = byId.get(event.apartment_id);
         if (!apartment) {
             continue;
@@ -278,8 +376,29 @@ export function mergeLeads(leads, rows) {
     return [...byId.values()];
 }
 
+/** The state without what the server says the agent may no longer see
+ * (`removed` of the changes: leads lost, hidden or handed to someone else;
+ * apartments and houses taken from the agent): their rows go, and the
+ * apartments forget the lead they pointed to. */
+export function forgetRemoved({houses, apartments, visits, leads}, removed) {
+    if (!removed) {
+        return {houses, apartments, visits, leads};
+    }
+    const gone = (ids) => new Set(ids || []);
+    const goneHouses = gone(removed.houses);
+    const goneApartments = gone(removed.apartments);
+    const goneLeads = gone(removed.leads);
+    const keptApartments = apartments.filter((a) => !goneApartments.has(a.id) && !goneHouses.has(a.houseId));
+    return {
+        houses: houses.filter((house) => !goneHouses.has(house.id)),
+        apartments: keptApartments.map((a) => (goneLeads.has(a.leadId) ? {...a, leadId: false} : a)),
+        visits: visits.filter((visit) => !goneApartments.has(visit.apartmentId)),
+        leads: leads.filter((lead) => !goneLeads.has(lead.id)),
+    };
+}
+
 /** Seconds to wait before the next try after `failures` failed syncs in a
- * row: 5, 10, 20, ... up to MAX_BACKOFF. */
+ * row: 5, 10, 20, 40, then MAX_BACKOFF. */
 export function backoff(failures) {
     return Math.min(MAX_BACKOFF, 5 * 2 ** Math.max(0, failures - 1));
 }
@@ -288,4 +407,39 @@ export function backoff(failures) {
  * the back-off after failures. */
 export function nextSyncDelay(failures) {
     return failures > 0 ? backoff(failures) : SYNC_PERIOD;
+}
+
+/** When the next automatic sync comes: SYNC_PERIOD after a success; after
+ * failures, the back-off. Only a try made when one was due counts as a
+ * failure: a sync that a tap starts (every door logged tries to send) and
+ * that fails changes neither the back-off nor the time of the next try. */
+export class SyncSchedule {
+    constructor() {
+        this.failures = 0;
+        this.due = 0; // time (ms) from which a try counts
+    }
+    /** A sync succeeded at `now` (ms): seconds until the next. */
+    succeeded(now = Date.now()) {
+        this.failures = 0;
+        return this.wait(now);
+    }
+    /** A sync failed at `now` (ms): seconds until the next. */
+    failed(now = Date.now()) {
+        if (now < this.due) {
+            return (this.due - now) / 1000;
+        }
+        this.failures += 1;
+        return this.wait(now);
+    }
+    /** The network is back (the browser says so): the next failure waits
+     * the shortest back-off again. */
+    reset() {
+        this.failures = 0;
+        this.due = 0;
+    }
+    wait(now) {
+        const delay = nextSyncDelay(this.failures);
+        this.due = now + delay * 1000;
+        return delay;
+    }
 }

@@ -4,10 +4,22 @@
 // (the app keeps its data in IndexedDB and queues what it cannot send).
 const CACHE = "d2d-agent-v1";
 const PAGE = "/d2d/agent";
+// Seconds to wait for the network before the cached page is served: a
+// network holding the connection open must not keep the app from opening.
+const PAGE_TIMEOUT = 10;
+// Seconds to wait for an asset bundle not cached yet.
+const ASSET_TIMEOUT = 60;
+
+/** fetch, aborted after `seconds` (the promise rejects, as offline). */
+function fetchWithin(seconds, resource, options = {}) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), seconds * 1000);
+    return fetch(resource, {...options, signal: controller.signal}).finally(() => clearTimeout(timer));
+}
 
 async function cachePageAndAssets() {
     const cache = await caches.open(CACHE);
-    const response = await fetch(PAGE, {credentials: "same-origin", cache: "no-store"});
+    const response = await fetchWithin(PAGE_TIMEOUT, PAGE, {credentials: "same-origin", cache: "no-store"});
     if (!response.ok || response.redirected) {
         return; // not signed in: nothing to keep
     }
@@ -15,7 +27,9 @@ async function cachePageAndAssets() {
     await cache.put(PAGE, response);
     const assets = [...new Set(html.match(/\/web\/assets\/[^"'\s)]+/g) || [])];
     await Promise.all(
-        assets.map((url) => fetch(url, {credentials: "same-origin"}).then((r) => r.ok && cache.put(url, r)))
+        assets.map((url) =>
+            fetchWithin(ASSET_TIMEOUT, url, {credentials: "same-origin"}).then((r) => r.ok && cache.put(url, r))
+        )
     );
 }
 
@@ -40,7 +54,7 @@ self.addEventListener("fetch", (event) => {
     if (url.pathname === PAGE) {
         // network first: a fresh page (and user) when online, the cached one offline
         event.respondWith(
-            fetch(event.request)
+            fetchWithin(PAGE_TIMEOUT, event.request)
                 .then(async (response) => {
                     if (response.ok && !response.redirected) {
                         const copy = response.clone();
@@ -58,7 +72,7 @@ self.addEventListener("fetch", (event) => {
             caches.match(event.request).then(
                 (cached) =>
                     cached ||
-                    fetch(event.request).then((response) => {
+                    fetchWithin(ASSET_TIMEOUT, event.request).then((response) => {
                         const copy = response.clone();
                         caches.open(CACHE).then((cache) => cache.put(event.request, copy));
                         return response;
