@@ -149,11 +149,17 @@ class D2dEntrance(models.Model):
             (houses_before | self.house_id)._sync_apartments()
         return result
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_uniform_layout(self):
         if not self.env.context.get("d2d_skip_apartment_sync"):
             self._check_custom_layout()
-            houses = self.house_id
-            houses._sync_apartments(excluded_entrances=self)
+
+    def unlink(self):
+        # The apartments go first (they hang from their entrance); should
+        # `_unlink_except_uniform_layout` refuse, the whole transaction rolls
+        # back with them.
+        if not self.env.context.get("d2d_skip_apartment_sync"):
+            self.house_id._sync_apartments(excluded_entrances=self)
         return super().unlink()
 
     def _check_custom_layout(self):

@@ -189,6 +189,12 @@ class TestHouseLayout(D2dCommon):
         self.house_a.entrance_ids[0].intercom_code = "45K7788"
         self.assertEqual(self.house_a.entrance_ids[0].intercom_code, "45K7788")
 
+    def test_uniform_entrance_is_not_deleted_alone(self):
+        before = self.counts()
+        with self.assertRaises(UserError):
+            self.house_a.entrance_ids[0].unlink()
+        self.assertEqual(self.counts(), before, "the refusal leaves the apartments as they were")
+
     def test_switching_custom_house_back_to_uniform(self):
         house = self.create_house(self.territory_a, "Kremlyovskaya St", "8", entrances=2, floors=5, per_floor=2)
         house.layout_type = "custom"
