@@ -4,6 +4,7 @@ from odoo.tools import format_datetime
 
 # The client card's fields the office needs before booking a crew (with the phone).
 CARD_FIELDS = ("d2d_passport", "d2d_passport_issued", "d2d_tariff")
+PASSPORT_GROUPS = "door_to_door_crm.group_d2d_coordinator,door_to_door_crm.group_d2d_installer"
 
 
 class CrmLead(models.Model):
@@ -13,8 +14,15 @@ class CrmLead(models.Model):
 
     _inherit = "crm.lead"
 
-    d2d_passport = fields.Char(string="Passport", help="Series and number of the client's passport.")
-    d2d_passport_issued = fields.Char(string="Passport issued by, on")
+    # The passport is for who draws up and checks the contract: the coordinator
+    # completes the card (and the manager, who implies every role), the crew
+    # checks the passport at the door against the card before connecting.
+    # Not the supervisor, who reviews the sale, nor the call-centre, whose
+    # quality call needs the client's name and phone, nor the agents.
+    d2d_passport = fields.Char(
+        string="Passport", groups=PASSPORT_GROUPS, help="Series and number of the client's passport."
+    )
+    d2d_passport_issued = fields.Char(string="Passport issued by, on", groups=PASSPORT_GROUPS)
     d2d_tariff = fields.Char(string="Tariff")
     d2d_equipment = fields.Text(string="Equipment to reserve")
     d2d_card_complete = fields.Boolean(
@@ -96,6 +104,7 @@ class CrmLead(models.Model):
         self._d2d_check_bookable()
         crew = self.env["d2d.crew"]._d2d_bookable_crew(crew_id)
         start, stop = self.env["d2d.installation"]._d2d_parse_times(start, stop)
+        crew._d2d_lock_bookings()
         problem = crew._check_slot(start, stop)
         if problem:
             raise UserError(problem)

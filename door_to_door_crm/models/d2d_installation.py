@@ -1,16 +1,20 @@
 import base64
 import binascii
 import io
+import logging
 import math
+import threading
 import warnings
+from contextlib import contextmanager
 from urllib.parse import quote_plus
 
 from markupsafe import Markup
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError, WebPImagePlugin  # noqa: F401 -- see PHOTO_FORMATS
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_datetime
+from odoo.tools import SQL, format_datetime, sql
 
 PHOTO_FIELDS = ("photo_passport", "photo_cable_entry", "photo_box")
 # States of a job still ahead of its crew: it holds the crew's time and the lead waits on it.
@@ -34,6 +38,25 @@ WORKFLOW_FIELDS = frozenset(
 PHOTO_MAX_SIDE = 1920
 # Refuse images that decode to more pixels than this (decompression bombs).
 PHOTO_MAX_PIXELS = 40_000_000
+# What phone cameras and galleries send (Pillow's JPEG reader also opens the
+# MPO files of some cameras). Odoo loads only a few of Pillow's readers on
+# purpose (odoo/tools/image.py): WebP's is imported above. HEIC is missing:
+# Pillow reads it only with a plugin (pillow-heif), which Odoo does not ship.
+PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
+# The "ftyp" brands of HEIF/HEIC files (iPhones' "High efficiency" photos).
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
+# A crew is never in two open jobs at once, whatever the code path: the
+# database refuses an open job whose time range overlaps another open job of
+# the same crew (see `init`).
+SLOT_CONSTRAINT = "d2d_installation_crew_slot_excl"
+SLOT_CONSTRAINT_DEFINITION = (
+    "EXCLUDE USING gist (crew_id WITH =, tsrange(start, stop) WITH &&) "
+    f"WHERE (state IN ({', '.join(repr(state) for state in OPEN_JOB_STATES)}))"
+)
+# The job's fields that decide whether it holds its crew's time.
+SLOT_FIELDS = frozenset(("crew_id", "start", "stop", "state"))
+
+_logger = logging.getLogger(__name__)
 
 
 class D2dInstallation(models.Model):
@@ -66,15 +89,24 @@ class D2dInstallation(models.Model):
     )
     started_at = fields.Datetime(readonly=True)
     address = fields.Char(compute="_compute_contact")
-    phone = fields.Char(related="lead_id.phone")
-    contact_name = fields.Char(related="lead_id.contact_name", string="Client")
+    # The client's phone and name as the reader may see them on the lead (a
+    # related field would read the lead as superuser, past its rules).
+    phone = fields.Char(compute="_compute_client")
+    contact_name = fields.Char(compute="_compute_client", string="Client")
     map_url = fields.Char(compute="_compute_contact")
     result_note = fields.Text(string="Report", readonly=True)
     port = fields.Char(readonly=True)
     cable_mark_start = fields.Float(string="Cable mark at the start", readonly=True, digits=(10, 1))
     cable_mark_end = fields.Float(string="Cable mark at the end", readonly=True, digits=(10, 1))
     cable_length = fields.Float(compute="_compute_cable_length", store=True, digits=(10, 1), string="Cable (m)")
-    photo_passport = fields.Image(string="Passport", attachment=True)
+    # Seen by the crew that took it (the record rule gives installers their
+    # crews' jobs only), the coordinators and the managers, through every
+    # route: read, export, /web/image and the attachment check this group.
+    photo_passport = fields.Image(
+        string="Passport",
+        attachment=True,
+        groups="door_to_door_crm.group_d2d_installer,door_to_door_crm.group_d2d_coordinator",
+    )
     photo_cable_entry = fields.Image(string="Cable entry", attachment=True)
     photo_box = fields.Image(string="Box after connection", attachment=True)
 
@@ -82,6 +114,15 @@ class D2dInstallation(models.Model):
     def _compute_name(self):
         for job in self:
             job.name = f"{job.lead_id.name or ''} — {job.crew_id.name or ''}"
+
+    @api.depends("lead_id.phone", "lead_id.contact_name")
+    @api.depends_context("uid")
+    def _compute_client(self):
+        readable = self.lead_id._filtered_access("read")
+        for job in self:
+            lead = job.lead_id if job.lead_id in readable else job.lead_id.browse()
+            job.phone = lead.phone
+            job.contact_name = lead.contact_name
 
     @api.depends(
         "lead_id.street",
@@ -110,6 +151,20 @@ class D2dInstallation(models.Model):
         for job in self:
             job.cable_length = abs(job.cable_mark_end - job.cable_mark_start)
 
+    def init(self):
+        super().init()
+        # btree_gist gives GiST indexes the equality of integers (crew_id).
+        # The test and demo roles are superusers; on a deployment whose Odoo
+        # role is not, a superuser runs "CREATE EXTENSION btree_gist" in the
+        # database once (PostgreSQL 13+ lets a database owner do it too, the
+        # extension being trusted).
+        self.env.cr.execute(SQL("CREATE EXTENSION IF NOT EXISTS btree_gist"))
+        definition = sql.constraint_definition(self.env.cr, self._table, SLOT_CONSTRAINT)
+        if definition != SLOT_CONSTRAINT_DEFINITION:
+            if definition:
+                sql.drop_constraint(self.env.cr, self._table, SLOT_CONSTRAINT)
+            sql.add_constraint(self.env.cr, self._table, SLOT_CONSTRAINT, SLOT_CONSTRAINT_DEFINITION)
+
     @api.constrains("start", "stop")
     def _check_times(self):
         if any(job.stop <= job.start for job in self):
@@ -123,16 +178,27 @@ class D2dInstallation(models.Model):
         # not a context key: a context comes with every RPC call
         return self.env.su or self.env.user.has_group("door_to_door_crm.group_d2d_manager")
 
+    @api.model
+    def _d2d_action_owned_fields(self):
+        """Fields that only the job's actions write (and managers): the
+        workflow's own and the stored values derived from them, which the ORM
+        would otherwise let a write overwrite (a stored computed or related
+        column is not read-only to `write()`)."""
+        derived = {name for name, field in self._fields.items() if field.store and (field.compute or field.related)}
+        return WORKFLOW_FIELDS | derived
+
     @api.model_create_multi
     def create(self, vals_list):
         if not self._d2d_may_bypass_actions():
             raise UserError(self.env._("A job is booked from its lead, with “Book a crew”."))
         for vals in vals_list:
             self._process_photo_values(vals)
-        return super().create(vals_list)
+        crews = self.env["d2d.crew"].browse(sorted({vals["crew_id"] for vals in vals_list if vals.get("crew_id")}))
+        with self._d2d_refuse_taken_slots(crews):
+            return super().create(vals_list)
 
     def write(self, vals):
-        owned = WORKFLOW_FIELDS & set(vals)
+        owned = self._d2d_action_owned_fields() & set(vals)
         if owned and not self._d2d_may_bypass_actions():
             labels = ", ".join(sorted(self._fields[name].get_description(self.env)["string"] for name in owned))
             raise UserError(
@@ -142,7 +208,27 @@ class D2dInstallation(models.Model):
                 )
             )
         self._process_photo_values(vals)
-        return super().write(vals)
+        if not SLOT_FIELDS & set(vals):
+            return super().write(vals)
+        crews = self.crew_id | self.env["d2d.crew"].browse(vals.get("crew_id") or [])
+        with self._d2d_refuse_taken_slots(crews):
+            super().write(vals)
+            self.flush_recordset(list(SLOT_FIELDS))  # the constraint is checked now, inside the savepoint
+        return True
+
+    @contextmanager
+    def _d2d_refuse_taken_slots(self, crews):
+        """Run the block in a savepoint and turn the database's refusal of
+        an overlapping open job (`SLOT_CONSTRAINT`) into the plain words of
+        `d2d.crew._check_slot`; the transaction stays usable."""
+        try:
+            with self.env.cr.savepoint(), _expected_sql_error(SLOT_CONSTRAINT):
+                yield
+        except pg_errors.ExclusionViolation as error:
+            if error.diag.constraint_name != SLOT_CONSTRAINT:
+                raise
+            _logger.info("Refused an overlapping job of crews %s", crews.ids)
+            raise UserError(crews._d2d_slot_taken_message()) from None
 
     @api.model
     def _d2d_parse_times(self, start, stop):
@@ -168,30 +254,28 @@ class D2dInstallation(models.Model):
     def _process_photo(self, data):
         """A base64 photo from a phone made safe and small: EXIF orientation
         applied, at most 1920 px a side, re-encoded as JPEG without EXIF (so
-        without location). Refuses what is not a sound image."""
+        without location). Accepts what Pillow decodes to its last pixel in
+        the formats of a phone camera (bytes after the image, as motion photos
+        carry their video, are ignored); refuses bombs, cut files and the rest."""
         try:
             raw = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError, TypeError) as error:
             raise UserError(self.env._("The photo could not be read: it is not an uploaded file.")) from error
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                image = Image.open(io.BytesIO(raw))
-                if image.width * image.height > PHOTO_MAX_PIXELS:
-                    raise Image.DecompressionBombError(image.width * image.height)
-                # Odoo lets Pillow pad truncated images (LOAD_TRUNCATED_IMAGES):
-                # check the file's own integrity first.
-                image.verify()
-                if image.format == "JPEG" and not raw.rstrip(b"\0").endswith(b"\xff\xd9"):
-                    raise OSError("truncated JPEG")
-                image = Image.open(io.BytesIO(raw))
-                image.load()
+            image = self._decode_photo(raw)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise UserError(
                 self.env._("The photo is far too large (%(pixels)s pixels): take it again.", pixels=str(error))
             ) from error
         except UnidentifiedImageError as error:
-            raise UserError(self.env._("The file is not a photo: send a JPEG or PNG picture.")) from error
+            if raw[4:8] == b"ftyp" and raw[8:12] in HEIF_BRANDS:
+                raise UserError(
+                    self.env._(
+                        "HEIC photos cannot be read here: set the phone's camera to JPEG "
+                        "(“Most compatible”) or send the photo as JPEG."
+                    )
+                ) from error
+            raise UserError(self.env._("The file is not a photo: send a JPEG, PNG or WebP picture.")) from error
         except (OSError, SyntaxError, ValueError) as error:
             raise UserError(self.env._("The photo is damaged and cannot be opened: take it again.")) from error
         image = ImageOps.exif_transpose(image)
@@ -201,6 +285,25 @@ class D2dInstallation(models.Model):
         out = io.BytesIO()
         image.save(out, format="JPEG", quality=85, optimize=True)  # no exif= : metadata dropped
         return base64.b64encode(out.getvalue())
+
+    @api.model
+    def _decode_photo(self, raw):
+        """The image of `raw`, decoded to its last pixel, or the error of
+        Pillow (an OSError for a file cut short)."""
+        stream = _EndWatchingStream(raw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(stream, formats=PHOTO_FORMATS)
+            stream.read_past_end = False  # the header is read; what counts is the decoding
+            if image.width * image.height > PHOTO_MAX_PIXELS:
+                raise Image.DecompressionBombError(image.width * image.height)
+            image.load()
+        # Odoo lets Pillow pad a cut image with grey (LOAD_TRUNCATED_IMAGES,
+        # set for reports, for every thread): a decoder that still asked for
+        # data at the end of the file is what tells a cut file.
+        if stream.read_past_end:
+            raise OSError("truncated image")
+        return image
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -212,7 +315,8 @@ class D2dInstallation(models.Model):
             return
         foreign = self.filtered(lambda job: user not in job.sudo().crew_id.member_ids)
         if foreign:
-            raise UserError(self.env._("Job %(job)s belongs to another crew.", job=foreign[0].sudo().name))
+            # no name: the caller may not see the job, its client or its crew
+            raise UserError(self.env._("This job belongs to another crew: only its own crew works on it."))
 
     def action_start(self):
         """The crew sets off: the office sees who is on the way."""
@@ -316,6 +420,7 @@ class D2dInstallation(models.Model):
             raise UserError(self.env._("Job %(job)s is not planned any more: it cannot be moved.", job=self.name))
         crew = self.env["d2d.crew"]._d2d_bookable_crew(crew_id)
         start, stop = self._d2d_parse_times(start, stop)
+        crew._d2d_lock_bookings()
         problem = crew._check_slot(start, stop, exclude=self)
         if problem:
             raise UserError(problem)
@@ -342,3 +447,35 @@ class D2dInstallation(models.Model):
     def _d2d_open(self):
         """The jobs of these that are still open (see `OPEN_JOB_STATES`)."""
         return self.filtered(lambda job: job.state in OPEN_JOB_STATES)
+
+
+class _EndWatchingStream(io.BytesIO):
+    """The bytes of a file that remembers whether a reader asked for more
+    after its end."""
+
+    read_past_end = False
+
+    def read(self, size=-1):
+        data = super().read(size)
+        if size and not data:
+            self.read_past_end = True
+        return data
+
+
+@contextmanager
+def _expected_sql_error(constraint):
+    """Odoo logs every failed query as an ERROR ("bad query"); a violation of
+    `constraint` that the caller turns into a refusal is no error of the
+    server. Drop that line for this thread only: a logger's filters are
+    shared by every thread of the server."""
+    thread = threading.current_thread()
+
+    def keep(record):
+        return threading.current_thread() is not thread or constraint not in record.getMessage()
+
+    logger = logging.getLogger("odoo.sql_db")
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)

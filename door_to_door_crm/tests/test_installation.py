@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from freezegun import freeze_time
-from PIL import Image
+from PIL import Image, TiffImagePlugin  # noqa: F401 -- Odoo loads no TIFF writer: a phone sends none
 
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
@@ -174,6 +174,36 @@ class TestScheduling(D2dInstallationCommon):
         self.book(self.ready_lead(), self.crew, self.at(0, 8), self.at(0, 10))
         self.assertRefusedBooking(lead, self.crew, self.at(0, 11), self.at(0, 13), "daily capacity")
 
+    def test_a_slot_that_has_begun_is_not_booked(self):
+        now = fields.Datetime.now()
+        self.assertRefusedBooking(
+            self.ready_lead(), self.crew, now - timedelta(minutes=5), now + timedelta(hours=2), "already begun"
+        )
+
+    def test_the_database_refuses_two_open_jobs_of_a_crew_at_once(self):
+        """Even past the checks of the booking (here as superuser), the crew's
+        time is held by the database, in the words of the booking."""
+        job = self.book(self.ready_lead(), self.crew, self.at(0, 6), self.at(0, 8))
+        Job = self.env["d2d.installation"]
+        overlap = {
+            "lead_id": self.ready_lead().id,
+            "crew_id": self.crew.id,
+            "start": self.at(0, 7),
+            "stop": self.at(0, 9),
+        }
+        with self.assertNoLogs("odoo.sql_db", "ERROR"):
+            with self.assertRefused(UserError, "^Crew Crew North already has a job at that time.$"):
+                Job.create(overlap)
+            self.assertEqual(Job.search([("crew_id", "=", self.crew.id)]), job, "the transaction goes on")
+            Job.create({**overlap, "crew_id": self.crew_b.id})  # another crew is free then
+            job.write({"state": "cancelled"})  # a cancelled job frees its time
+            moved = Job.create(overlap)
+            with self.assertRefused(UserError, "already has a job at that time"):
+                job.write({"state": "planned"})
+            with self.assertRefused(UserError, "already has a job at that time"):
+                moved.write({"crew_id": self.crew_b.id})
+        self.assertEqual((job.state, moved.crew_id), ("cancelled", self.crew))
+
     def test_a_lead_without_its_client_card_is_not_booked(self):
         lead = self.walk(self.knock_lead(), "coordination")
         self.assertFalse(lead.d2d_card_complete)
@@ -340,6 +370,37 @@ class TestPhotos(D2dInstallationCommon):
             self.env["d2d.installation"]._process_photo(bomb)
         with self.assertRefused(UserError, "not an uploaded file"):
             self.env["d2d.installation"]._process_photo("@@@ not base64 @@@")
+
+    def noisy_jpeg(self, width=640, height=480, fmt="JPEG"):
+        """A photo-like picture: noise does not compress, so its data fills the file."""
+        out = io.BytesIO()
+        Image.effect_noise((width, height), 60).convert("RGB").save(out, format=fmt)
+        return out.getvalue()
+
+    def test_motion_photo_with_bytes_after_the_image_is_accepted(self):
+        # Samsung and Google galleries append the clip after the JPEG's end marker
+        motion = self.noisy_jpeg() + b"MotionPhoto_Data" + b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40
+        image = self.process(base64.b64encode(motion))
+        self.assertEqual((image.format, image.size), ("JPEG", (640, 480)))
+        webp = self.process(image_b64(320, 240, fmt="WEBP"))
+        self.assertEqual((webp.format, webp.size), ("JPEG", (320, 240)))
+
+    def test_cut_photos_are_refused(self):
+        jpeg = self.noisy_jpeg()
+        png = self.noisy_jpeg(fmt="PNG")
+        for cut in (jpeg[: len(jpeg) // 2], jpeg[:-2], png[: len(png) // 2]):
+            with self.assertRefused(UserError, "damaged"):
+                self.env["d2d.installation"]._process_photo(base64.b64encode(cut))
+
+    def test_only_the_formats_of_a_phone_camera_are_read(self):
+        for fmt in ("GIF", "BMP", "TIFF"):
+            with self.subTest(fmt=fmt), self.assertRefused(UserError, "not a photo: send a JPEG, PNG or WebP"):
+                self.env["d2d.installation"]._process_photo(image_b64(64, 48, fmt=fmt))
+        with self.assertRefused(UserError, "not a photo"):
+            self.env["d2d.installation"]._process_photo(base64.b64encode(b"Client agreed, see you Monday\n"))
+        heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(200)
+        with self.assertRefused(UserError, "HEIC photos cannot be read here"):
+            self.env["d2d.installation"]._process_photo(base64.b64encode(heic))
 
     def test_photos_are_processed_when_the_job_is_written(self):
         lead = self.ready_lead()
