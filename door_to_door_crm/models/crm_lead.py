@@ -6,7 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .d2d_visit import SERVICES
+from .d2d_visit import CLIENT_DETAIL_GROUPS, SERVICES
 
 # Steps of the workflow where a lead is still open.
 OPEN_STEPS = ("new", "review", "coordination", "scheduled", "quality")
@@ -15,6 +15,9 @@ MANAGER_GROUP = "door_to_door_crm.group_d2d_manager"
 # not a flag: a context that comes over RPC or from the web client holds only
 # plain values, so it can never carry this one.
 D2D_MOVE = object()
+# What a lost move writes with the workflow's mark (crm's lost wizard passes
+# the reason only; its feedback is posted as a message).
+LOST_MOVE_FIELDS = frozenset({"lost_reason_id"})
 # Days after which a closed (won or lost) lead leaves the agents' and installers' sight.
 DEFAULT_HIDE_CLOSED_AFTER_DAYS = 30
 
@@ -35,7 +38,8 @@ class CrmLead(models.Model):
         related="stage_id.d2d_code", string="Door-to-door step", store=True, index="btree_not_null"
     )
     d2d_service = fields.Selection(SERVICES, string="Service of interest", tracking=True)
-    d2d_visit_ids = fields.One2many("d2d.visit", "lead_id", string="Visits")
+    # the visits' link to their lead is a client detail (see d2d_visit.CLIENT_DETAIL_GROUPS)
+    d2d_visit_ids = fields.One2many("d2d.visit", "lead_id", string="Visits", groups=CLIENT_DETAIL_GROUPS)
     d2d_responsible_id = fields.Many2one(
         "res.users",
         string="Responsible",
@@ -155,15 +159,8 @@ class CrmLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self._d2d_may_bypass_moves():
-            new_stage = self._d2d_stage("new")
-            d2d_stages = self.env["crm.stage"].sudo().search([("d2d_code", "!=", False)])
-            if any(vals.get("stage_id") in (d2d_stages - new_stage).ids for vals in vals_list):
-                raise UserError(self.env._("A door-to-door lead starts at the step “%(stage)s”.", stage=new_stage.name))
-            if any(vals.get("d2d_apartment_id") for vals in vals_list):
-                raise UserError(
-                    self.env._("A door-to-door lead is opened by a visit with the result “lead”, not by hand.")
-                )
+        if not self._d2d_may_bypass_moves() and any(self._d2d_joins_workflow(vals) for vals in vals_list):
+            self._d2d_refuse_joining()
         leads = super().create(vals_list)
         # Never stuck: a lead is born with its responsible user and activity.
         open_leads = leads.filtered(lambda lead: lead.d2d_stage_code in OPEN_STEPS).sudo()
@@ -187,19 +184,52 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         if not self._d2d_may_bypass_moves():
-            owned = self._d2d_move_owned_fields() & set(vals)
-            d2d_leads = self.filtered(lambda lead: lead.d2d_stage_code or lead.d2d_apartment_id)
-            if owned and d2d_leads:
-                labels = ", ".join(sorted(self._fields[name].get_description(self.env)["string"] for name in owned))
-                raise UserError(
-                    self.env._(
-                        "“%(lead)s” follows the door-to-door workflow: %(fields)s change only through its buttons "
-                        "(submit, return, send on, schedule, report, quality call, lost).",
-                        lead=d2d_leads[0].name,
-                        fields=labels,
-                    )
-                )
+            self._d2d_check_manual_write(vals)
         return super().write(vals)
+
+    def _d2d_check_manual_write(self, vals):
+        """Refuse a write outside the workflow's moves that changes what the
+        moves own: on a lead of the workflow (its current state), or that would
+        bring a lead into it (the target values, as hr_holidays checks a
+        leave's target state)."""
+        owned = self._d2d_move_owned_fields() & set(vals)
+        if not owned:
+            return
+        # Odoo's own refusal first for leads out of the caller's reach: the
+        # refusal below names a lead, which the caller must be allowed to see.
+        self.check_access("write")
+        d2d_leads = self.filtered(lambda lead: lead.d2d_stage_code or lead.d2d_apartment_id)
+        if d2d_leads:
+            labels = ", ".join(sorted(self._fields[name].get_description(self.env)["string"] for name in owned))
+            raise UserError(
+                self.env._(
+                    "“%(lead)s” follows the door-to-door workflow: %(fields)s change only through its buttons "
+                    "(submit, return, send on, schedule, report, quality call, lost).",
+                    lead=d2d_leads[0].name,
+                    fields=labels,
+                )
+            )
+        if self._d2d_joins_workflow(vals):
+            self._d2d_refuse_joining()
+
+    @api.model
+    def _d2d_joins_workflow(self, vals):
+        """Whether these values would put a lead into the door-to-door
+        workflow: a d2d stage (or step code) or an apartment."""
+        if vals.get("d2d_apartment_id") or vals.get("d2d_stage_code"):
+            return True
+        stage = vals.get("stage_id")
+        return bool(stage) and bool(self.env["crm.stage"].sudo().browse(stage).exists().d2d_code)
+
+    @api.model
+    def _d2d_refuse_joining(self):
+        raise UserError(
+            self.env._(
+                "A door-to-door lead starts at the step “%(stage)s” and is opened by a visit with the result "
+                "“lead”, not by hand.",
+                stage=self._d2d_stage("new").name,
+            )
+        )
 
     # ------------------------------------------------------------------
     # ACTIONS (the moves of the workflow)
@@ -246,27 +276,35 @@ class CrmLead(models.Model):
 
     def action_set_lost(self, **additional_values):
         """Lost from any open step, with Odoo's lost reasons; the apartment goes
-        to the archive for the supervisor to work again later."""
+        to the archive for the supervisor to work again later. Only the lost
+        reason rides on the move: any other value goes through the guarded
+        `write()`, as if written apart. Returns True (an RPC caller gets an
+        answer it can read, not a None it cannot marshal)."""
         self.check_access("write")
         d2d_leads = self.filtered(lambda lead: lead.d2d_stage_code)
         if not d2d_leads:
-            return super().action_set_lost(**additional_values)
+            super().action_set_lost(**additional_values)
+            return True
         d2d_leads._d2d_check_lost_allowed()
         if not additional_values.get("lost_reason_id"):
             raise UserError(self.env._("Choose a lost reason: the archive is worked again by reason."))
+        move_values = {name: value for name, value in additional_values.items() if name in LOST_MOVE_FIELDS}
+        other_values = {name: value for name, value in additional_values.items() if name not in LOST_MOVE_FIELDS}
+        if other_values:
+            self.write(other_values)
         # The bookkeeping runs as superuser, in the name of who marked them
         # lost; the step's activity is done before Odoo archives the lead
         # (which would delete it without a trace).
         lost = d2d_leads.sudo()
         lost._d2d_close_step_activities()
-        result = super(CrmLead, self._d2d_as_move()).action_set_lost(**additional_values)
+        super(CrmLead, self._d2d_as_move()).action_set_lost(**move_values)
         lost._message_log_batch(
             bodies={lead.id: self._d2d_lost_message(lead.stage_id.name, lead.lost_reason_id.name) for lead in lost}
         )
         lost._d2d_archive_apartments()
         lost._d2d_cancel_open_jobs()
         lost._d2d_as_move().write({"d2d_responsible_id": False})
-        return result
+        return True
 
     def _d2d_action_after_move(self):
         """What the web client does once the user moved these leads: reload
@@ -295,7 +333,7 @@ class CrmLead(models.Model):
             "res_model": "d2d.lead.reason.wizard",
             "view_mode": "form",
             "target": "new",
-            "context": {"default_lead_ids": self.ids, "default_move": move},
+            "context": {"default_lead_ids": self.ids, "default_move": move or False},
         }
 
     # ------------------------------------------------------------------

@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .d2d_visit import APARTMENT_STATUSES
+from .d2d_visit import APARTMENT_STATUSES, CLIENT_DETAIL_GROUPS
 
 # What an agent (without supervisor rights) may change on an apartment.
 AGENT_WRITABLE_FIELDS = {"note"}
@@ -45,9 +45,26 @@ class D2dApartment(models.Model):
     last_agent_id = fields.Many2one("res.users", readonly=True, string="Last agent")
     last_competitor_id = fields.Many2one("d2d.competitor", readonly=True, string="Competitor")
 
-    lead_id = fields.Many2one("crm.lead", string="Current lead", index="btree_not_null", ondelete="set null")
-    partner_id = fields.Many2one("res.partner", string="Client", index="btree_not_null", ondelete="set null")
-    lead_ids = fields.One2many("crm.lead", "d2d_apartment_id", string="Leads")
+    # The link to the lead shows its name (Odoo reads a many2one's name as
+    # superuser), and agents see their colleagues' apartments: the office
+    # roles read it, agents reach their own leads in the leads' list.
+    lead_id = fields.Many2one(
+        "crm.lead",
+        string="Current lead",
+        index="btree_not_null",
+        ondelete="set null",
+        groups=CLIENT_DETAIL_GROUPS,
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Client", index="btree_not_null", ondelete="set null", groups=CLIENT_DETAIL_GROUPS
+    )
+    lead_ids = fields.One2many("crm.lead", "d2d_apartment_id", string="Leads", groups=CLIENT_DETAIL_GROUPS)
+    has_lead = fields.Boolean(
+        string="Has a current lead",
+        compute="_compute_has_lead",
+        search="_search_has_lead",
+        help="Whether the apartment has a lead in progress, for everyone who sees the apartment (not which one).",
+    )
     # Potential clients: apartments to knock again, in the archive or handed back to an agent.
     archive_date = fields.Datetime(
         readonly=True, index="btree_not_null", help="When the apartment's lead was lost and the apartment archived."
@@ -98,6 +115,17 @@ class D2dApartment(models.Model):
 
     def _d2d_my_work_domain(self, house_ids, apartment_ids):
         return ["|", ("house_id", "in", house_ids), ("id", "in", apartment_ids)]
+
+    def _compute_has_lead(self):
+        for apartment in self:
+            apartment.has_lead = bool(apartment.sudo().lead_id)
+
+    def _search_has_lead(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Search “Has a current lead” with “is set” or “is not set” only."))
+        # read as superuser: the field tells whether there is a lead, lead_id which one
+        with_lead = self.sudo()._search([("lead_id", "!=", False)])
+        return [("id", "in" if (operator == "=") == value else "not in", with_lead)]
 
     # ------------------------------------------------------------------
     # CRUD

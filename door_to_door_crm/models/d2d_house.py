@@ -155,7 +155,7 @@ class D2dHouse(models.Model):
     def _compute_layout_map(self):
         """Entrances side by side, floors top to bottom, one cell per apartment."""
         apartments = self.env["d2d.apartment"].search_fetch(
-            [("house_id", "in", self.ids)], ["house_id", "entrance_id", "floor", "number", "status", "lead_id"]
+            [("house_id", "in", self.ids)], ["house_id", "entrance_id", "floor", "number", "status"]
         )
         cells = defaultdict(lambda: defaultdict(list))  # entrance -> floor -> cells
         for apartment in apartments:
@@ -164,7 +164,7 @@ class D2dHouse(models.Model):
                     "id": apartment.id,
                     "number": apartment.number,
                     "status": apartment.status,
-                    "has_lead": bool(apartment.lead_id),
+                    "has_lead": apartment.has_lead,
                 }
             )
         labels = dict(self.env["d2d.apartment"]._fields["status"]._description_selection(self.env))

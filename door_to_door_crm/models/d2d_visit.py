@@ -21,6 +21,17 @@ SERVICES = [
 # A device clock may run a little ahead; beyond this a visit time is refused.
 FUTURE_TOLERANCE = timedelta(minutes=15)
 UUID_MAX_LENGTH = 64
+# A visit older than this many days is refused, as one in the future is (a
+# device whose clock is wrong); the system parameter below sets it, 0: no limit.
+MAX_AGE_DAYS_PARAM = "door_to_door_crm.visit_max_age_days"
+DEFAULT_MAX_AGE_DAYS = 90
+# Who reads a visit's or an apartment's client details: the office roles
+# (a supervisor for the territories they supervise, the coordinator, the
+# call-centre, the manager who implies them all), within their record rules.
+CLIENT_DETAIL_GROUPS = (
+    "door_to_door_crm.group_d2d_supervisor,door_to_door_crm.group_d2d_coordinator,"
+    "door_to_door_crm.group_d2d_callcenter"
+)
 
 
 class D2dVisit(models.Model):
@@ -50,15 +61,29 @@ class D2dVisit(models.Model):
     visit_date = fields.Datetime(
         string="Time", required=True, index=True, default=fields.Datetime.now, help="Time of the knock on the device."
     )
-    result = fields.Selection(VISIT_RESULTS, required=True, index=True)
+    # not indexed: six values over a million rows; the reports read it with the agent, house or date indexes
+    result = fields.Selection(VISIT_RESULTS, required=True)
     competitor_id = fields.Many2one("d2d.competitor", index="btree_not_null", ondelete="restrict")
-    note = fields.Text()
+    # The client's details (note, name, phone, lead) are read by the office
+    # roles only: the record rule gives agents every visit of their houses,
+    # colleagues' included, and Odoo has no per-record field access, so these
+    # fields carry `groups=`, which holds for every way in (read, search,
+    # read_group, export, domains). Agents still record them (create checks
+    # no field groups) and read their own clients through their leads.
+    note = fields.Text(groups=CLIENT_DETAIL_GROUPS)
     device_id = fields.Char(string="Device")
     # Lead capture (result "lead")
-    contact_name = fields.Char(string="Client name")
-    phone = fields.Char()
+    contact_name = fields.Char(string="Client name", groups=CLIENT_DETAIL_GROUPS)
+    phone = fields.Char(groups=CLIENT_DETAIL_GROUPS)
     service_interest = fields.Selection(SERVICES, string="Service of interest")
-    lead_id = fields.Many2one("crm.lead", string="Lead", index="btree_not_null", ondelete="set null", readonly=True)
+    lead_id = fields.Many2one(
+        "crm.lead",
+        string="Lead",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+        groups=CLIENT_DETAIL_GROUPS,
+    )
 
     _sql_constraints = [
         ("uuid_uniq", "unique(uuid)", "A visit with this UUID is already recorded."),
@@ -88,28 +113,50 @@ class D2dVisit(models.Model):
     @api.constrains("visit_date")
     def _check_visit_date(self):
         for visit in self:
-            self._check_not_in_future(visit.visit_date)
+            self._check_visit_date_bounds(visit.visit_date)
 
     # The checks of a new visit, shared with the offline app's sync (d2d.agent.sync).
 
     @api.model
-    def _check_not_in_future(self, moment):
-        if moment > fields.Datetime.now() + FUTURE_TOLERANCE:
+    def _visit_date_bounds(self):
+        """(earliest, latest) time a visit may have now: the horizon of
+        MAX_AGE_DAYS_PARAM days back (None: no limit), and now with the
+        clock's tolerance."""
+        now = fields.Datetime.now()
+        days = self.env["ir.config_parameter"].sudo().get_param(MAX_AGE_DAYS_PARAM, DEFAULT_MAX_AGE_DAYS)
+        try:
+            days = int(days)
+        except ValueError:
+            days = DEFAULT_MAX_AGE_DAYS
+        return (now - timedelta(days=days) if days > 0 else None), now + FUTURE_TOLERANCE
+
+    @api.model
+    def _check_visit_date_bounds(self, moment):
+        earliest, latest = self._visit_date_bounds()
+        if moment > latest:
             raise ValidationError(
                 self.env._(
                     "The visit time %(time)s is in the future. Check the date and time of the device.",
                     time=fields.Datetime.to_string(moment),
                 )
             )
+        if earliest and moment < earliest:
+            raise ValidationError(
+                self.env._(
+                    "The visit time %(time)s is more than %(days)s days ago. Check the date and time of the device.",
+                    time=fields.Datetime.to_string(moment),
+                    days=(fields.Datetime.now() - earliest).days,
+                )
+            )
 
     @api.model
     def _check_result(self, result):
         results = dict(VISIT_RESULTS)
-        if result not in results:
+        if not isinstance(result, str) or result not in results:
             raise ValidationError(
                 self.env._(
                     "“%(result)s” is not a visit result. Use one of: %(results)s.",
-                    result=result or "",
+                    result=result if isinstance(result, str) else "",
                     results=", ".join(results),
                 )
             )
@@ -120,7 +167,12 @@ class D2dVisit(models.Model):
         phone = (phone or "").strip()
         if not phone:
             raise ValidationError(self.env._("A lead needs the client's phone number."))
-        return self.env["crm.lead"]._d2d_format_phone(phone)
+        try:
+            return self.env["crm.lead"]._d2d_format_phone(phone)
+        except UserError:  # the phone library's words, in English: ours instead
+            raise ValidationError(
+                self.env._("The client's phone number is not a valid phone number: check it.")
+            ) from None
 
     @api.constrains("result", "competitor_id")
     def _check_competitor(self):
@@ -140,6 +192,8 @@ class D2dVisit(models.Model):
         for vals in vals_list:
             vals.setdefault("uuid", str(uuid.uuid4()))
         existing = self._find_by_uuid([vals["uuid"] for vals in vals_list])
+        self._check_replays(existing, vals_list)
+        existing = {uuid: visit_id for uuid, (visit_id, _agent_id) in existing.items()}
         new_vals_list, seen = [], set(existing)
         for vals in vals_list:
             if vals["uuid"] not in seen:
@@ -180,11 +234,23 @@ class D2dVisit(models.Model):
     # ------------------------------------------------------------------
 
     def _find_by_uuid(self, uuids):
-        """{uuid: visit id} of the visits already recorded among `uuids`."""
+        """{uuid: (visit id, agent id)} of the visits already recorded among `uuids`."""
         if not uuids:
             return {}
-        self.env.cr.execute("SELECT uuid, id FROM d2d_visit WHERE uuid = ANY(%s)", [list(uuids)])
-        return dict(self.env.cr.fetchall())
+        self.env.cr.execute("SELECT uuid, id, agent_id FROM d2d_visit WHERE uuid = ANY(%s)", [list(uuids)])
+        return {uuid: (visit_id, agent_id) for uuid, visit_id, agent_id in self.env.cr.fetchall()}
+
+    def _check_replays(self, recorded, vals_list):
+        """A uuid already recorded is a replay only for the agent who recorded
+        it; for anyone else it is refused, as the offline app's sync refuses
+        it, without showing the other agent's visit. `recorded`: see
+        _find_by_uuid."""
+        for vals in vals_list:
+            if vals["uuid"] in recorded and recorded[vals["uuid"]][1] != vals.get("agent_id", self.env.uid):
+                raise ValidationError(self._uuid_taken_message())
+
+    def _uuid_taken_message(self):
+        return self.env._("Another visit already uses this event id.")
 
     def _check_new_visits(self, vals_list):
         """Refuse, in plain words and before anything is written, a visit that

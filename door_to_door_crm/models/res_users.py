@@ -3,10 +3,18 @@ from odoo.osv import expression
 
 from .crm_lead import MANAGER_GROUP
 
+
+def d2d_agent_lead_domain(uid):
+    """The leads an agent sees: their own, until closed for longer than the
+    configured days. The one definition read by the agents' record rule, the
+    fence and the tablet's snapshot (whose SQL a test holds to it)."""
+    return [("user_id", "=", uid), ("d2d_hidden", "=", False)]
+
+
 # What each door-to-door role shows of the door-to-door leads: the same
 # domains as the roles' record rules on crm.lead (security/d2d_rules.xml).
 D2D_LEAD_ROLE_DOMAINS = {
-    "door_to_door_crm.group_d2d_agent": lambda uid: [("user_id", "=", uid), ("d2d_hidden", "=", False)],
+    "door_to_door_crm.group_d2d_agent": d2d_agent_lead_domain,
     "door_to_door_crm.group_d2d_supervisor": lambda uid: [("d2d_territory_id.supervisor_id", "=", uid)],
     "door_to_door_crm.group_d2d_coordinator": lambda uid: [
         ("d2d_stage_code", "in", ["coordination", "scheduled", "quality", "done"])
@@ -23,6 +31,11 @@ D2D_READ_ONLY_GROUPS = ("door_to_door_crm.group_d2d_installer",)
 
 class ResUsers(models.Model):
     _inherit = "res.users"
+
+    def _d2d_agent_lead_domain(self):
+        """The leads this user sees as an agent (the rule `crm_lead_rule_d2d_agent`)."""
+        self.ensure_one()
+        return d2d_agent_lead_domain(self.id)
 
     def _d2d_lead_fence_domain(self, mode="read"):
         """The leads this user may reach at all for `mode` ("read", or

@@ -139,7 +139,8 @@ class LeadMatrixCommon(D2dLeadCommon):
         if not crew:
             return self.walk(lead, step)
         self.walk(lead, "coordination")
-        start = fields.Datetime.now() + timedelta(days=1)
+        # one slot per job: the database refuses two open jobs of a crew at once
+        start = fields.Datetime.now() + timedelta(days=1 + len(self.leads))
         job = self.env["d2d.installation"].create(
             {"lead_id": lead.id, "crew_id": crew.id, "start": start, "stop": start + timedelta(hours=2)}
         )
@@ -373,10 +374,10 @@ class TestLeadAccess(LeadMatrixCommon):
             self.assertEqual(self.key_set(by_fence) & D2D, self.key_set(by_rule) & D2D, role)
 
     def test_old_leads_come_back_into_sight_when_the_setting_grows(self):
-        self.env["res.config.settings"].create({"d2d_hide_closed_after_days": 3 * HIDE_AFTER_DAYS}).execute()
+        self.env["d2d.settings"].create({"d2d_hide_closed_after_days": 3 * HIDE_AFTER_DAYS}).execute()
         Lead = self.env["crm.lead"].with_user(self.agent).with_context(active_test=False)
         self.assertEqual(self.key_set(Lead.search([("id", "in", self.fixture_ids())])), A_ALL)
-        self.env["res.config.settings"].create({"d2d_hide_closed_after_days": HIDE_AFTER_DAYS}).execute()
+        self.env["d2d.settings"].create({"d2d_hide_closed_after_days": HIDE_AFTER_DAYS}).execute()
         self.assertEqual(self.key_set(Lead.search([("id", "in", self.fixture_ids())])), A_RECENT)
 
     def test_lead_form_opens_for_every_role(self):

@@ -17,7 +17,7 @@ class TestSettings(D2dLeadCommon):
             done = self.walk(self.knock_lead(), "done")
         with freeze_time(start + timedelta(days=5)):
             self.assertEqual(self.env["crm.lead"].with_user(self.agent).search([("id", "=", done.id)]), done)
-            settings = Form(self.env["res.config.settings"])
+            settings = Form(self.env["d2d.settings"])
             settings.d2d_hide_closed_after_days = 3
             settings.save().execute()
             self.assertEqual(
@@ -27,4 +27,4 @@ class TestSettings(D2dLeadCommon):
 
     def test_negative_days_are_refused(self):
         with self.assertRefused(ValidationError, "cannot be negative"):
-            self.env["res.config.settings"].create({"d2d_hide_closed_after_days": -1})
+            self.env["d2d.settings"].create({"d2d_hide_closed_after_days": -1})
