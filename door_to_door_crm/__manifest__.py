@@ -41,6 +41,8 @@
         "views/d2d_crew_views.xml",
         "views/d2d_installation_views.xml",
         "views/res_config_settings_views.xml",
+        "views/d2d_call_views.xml",
+        "views/d2d_callcenter_views.xml",
         "views/d2d_agent_app_templates.xml",
         "views/d2d_menus.xml",
     ],
@@ -57,6 +59,7 @@
             "door_to_door_crm/static/src/house_map/*",
             "door_to_door_crm/static/src/lead_kanban/*",
             "door_to_door_crm/static/src/job_report/*",
+            "door_to_door_crm/static/src/callcenter/*",
         ],
         "door_to_door_crm.assets_agent_app": [
             "web/static/src/module_loader.js",
@@ -70,6 +73,7 @@
         # hoot unit tests of the agent app (tests/test_agent_app_js.py)
         "web.assets_unit_tests": [
             "door_to_door_crm/static/src/agent_app/queue.js",
+            "door_to_door_crm/static/src/agent_app/rpc.js",
             "door_to_door_crm/static/tests/**/*.test.js",
         ],
     },

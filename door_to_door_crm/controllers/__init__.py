@@ -1,1 +1,2 @@
 from . import agent
+from . import callcenter

@@ -15,3 +15,9 @@ from . import resource_resource
 from . import d2d_crew
 from . import d2d_installation
 from . import d2d_agent_sync
+from . import d2d_agent_snapshot
+from . import d2d_agent_event
+from . import d2d_agent_app_words
+from . import d2d_call
+from . import d2d_callcenter
+from . import crm_lead_callcenter

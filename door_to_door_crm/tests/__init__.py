@@ -16,5 +16,11 @@ from . import test_rework
 from . import test_installation
 from . import test_agent_sync
 from . import test_agent_sync_concurrency
+from . import test_agent_sync_fuzz
 from . import test_agent_app_browser
 from . import test_agent_app_js
+from . import test_trust
+from . import test_booking_concurrency
+from . import test_installation_access
+from . import test_callcenter
+from . import test_callcenter_http
