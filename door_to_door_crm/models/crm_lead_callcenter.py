@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from .crm_lead import OPEN_STEPS
 
@@ -34,16 +33,7 @@ class CrmLead(models.Model):
             lead.d2d_phone_search = lead.phone_sanitized
 
     def _search_d2d_phone_search(self, operator, value):
-        """A whole number, however typed, by its E.164 form on the stored and
-        indexed phone_sanitized; a part of a number by Odoo's own phone search."""
-        if operator not in ("=", "ilike") or not isinstance(value, str):
-            raise UserError(self.env._("Search a phone with “contains” or “is equal to” a number."))
-        try:
-            return [("phone_sanitized", "=", self.env["d2d.callcenter"]._d2d_e164(value))]
-        except UserError:
-            if operator == "=":
-                raise
-            return [("phone_mobile_search", "ilike", value)]
+        return self.env["d2d.callcenter"]._d2d_phone_domain(operator, value, "phone_mobile_search")
 
     # ------------------------------------------------------------------
     # ACTIONS

@@ -70,15 +70,7 @@ class D2dCall(models.Model):
             call.phone_search = call.phone_sanitized
 
     def _search_phone_search(self, operator, value):
-        """A whole number however typed, by its E.164 form; else a part of it."""
-        if operator not in ("=", "ilike") or not isinstance(value, str):
-            raise UserError(self.env._("Search a phone with “contains” or “is equal to” a number."))
-        try:
-            return [("phone_sanitized", "=", self.env["d2d.callcenter"]._d2d_e164(value))]
-        except UserError:
-            if operator == "=":
-                raise
-            return [("phone", "ilike", value)]
+        return self.env["d2d.callcenter"]._d2d_phone_domain(operator, value, "phone")
 
     # ------------------------------------------------------------------
     # CRUD

@@ -106,6 +106,20 @@ class D2dCallcenter(models.AbstractModel):
         return users
 
     @api.model
+    def _d2d_phone_domain(self, operator, value, partial_field):
+        """The domain of a search on a phone "in any format": a whole number,
+        however typed, by its E.164 form on the stored and indexed
+        `phone_sanitized`; a part of a number ("contains") on `partial_field`."""
+        if operator not in ("=", "ilike") or not isinstance(value, str):
+            raise UserError(self.env._("Search a phone with “contains” or “is equal to” a number."))
+        try:
+            return [("phone_sanitized", "=", self._d2d_e164(value))]
+        except UserError:
+            if operator == "=":
+                raise
+            return [(partial_field, "ilike", value)]
+
+    @api.model
     def _d2d_e164(self, phone):
         """`phone` in E.164 form, as typed by a person or sent by a PBX: with
         +7 or 8, a Russian mobile's ten digits, spaces, brackets, dashes; the
