@@ -1,7 +1,56 @@
+import base64
+import io
 from contextlib import contextmanager
+from datetime import timedelta
 
+from PIL import Image
+
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, new_test_user
+
+# The crew's photos of a job, taken on site before the report.
+JOB_PHOTOS = ("photo_passport", "photo_cable_entry", "photo_box")
+# The client card a coordinator completes before booking a job.
+CLIENT_CARD = {"d2d_passport": "4510 123456", "d2d_passport_issued": "MVD Moscow, 2015-06-01", "d2d_tariff": "Home 500"}
+
+
+def jpeg_photo(width=64, height=48, color="red"):
+    """A small JPEG, base64-encoded as a binary field takes it."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, format="JPEG")
+    return base64.b64encode(out.getvalue())
+
+
+def work_calendar(env, name, tz, weekdays, periods):
+    """A resource calendar open on `weekdays` (0: Monday) for each
+    (day_period, hour_from, hour_to) of `periods`."""
+    return env["resource.calendar"].create(
+        {
+            "name": name,
+            "tz": tz,
+            "attendance_ids": [(5, 0, 0)]
+            + [
+                (
+                    0,
+                    0,
+                    {
+                        "name": f"{day} {period}",
+                        "dayofweek": str(day),
+                        "day_period": period,
+                        "hour_from": begin,
+                        "hour_to": end,
+                    },
+                )
+                for day in weekdays
+                for period, begin, end in periods
+            ],
+        }
+    )
+
+
+class _RolledBack(Exception):
+    """Raised inside a savepoint to undo an operation that was allowed."""
 
 
 class D2dCommon(TransactionCase):
@@ -82,6 +131,21 @@ class D2dCommon(TransactionCase):
         if message:
             self.assertRegex(str(cm.exception), message)
 
+    def attempt(self, operation):
+        """Run `operation` in a savepoint that is always rolled back; return
+        "allowed", or the class of the error that refused it."""
+        try:
+            with self.env.cr.savepoint():
+                operation()
+                self.env.flush_all()
+                raise _RolledBack()
+        except _RolledBack:
+            outcome = "allowed"
+        except UserError as error:  # AccessError is a UserError
+            outcome = type(error)
+        self.env.invalidate_all()
+        return outcome
+
     def counts(self):
         """Row counts of the door-to-door tables, to prove that a refused
         action wrote nothing."""
@@ -105,38 +169,62 @@ class D2dLeadCommon(D2dCommon):
 
     _apartment_counter = 0
 
-    def knock_lead(self, house=None, agent=None, phone="+79161234567", name="Olga"):
+    @classmethod
+    def knock_lead(cls, house=None, agent=None, phone="+79161234567", name="Olga"):
         """A lead opened the way agents open them: a visit with result lead."""
-        house = house or self.house_a
-        agent = agent or (self.agent if house == self.house_a else self.agent_b)
+        house = house or cls.house_a
+        agent = agent or (cls.agent if house == cls.house_a else cls.agent_b)
         D2dLeadCommon._apartment_counter += 1
         apartment = house.apartment_ids[D2dLeadCommon._apartment_counter % len(house.apartment_ids)]
         while apartment.lead_id:
             D2dLeadCommon._apartment_counter += 1
             apartment = house.apartment_ids[D2dLeadCommon._apartment_counter % len(house.apartment_ids)]
-        visit = self.visit(apartment, "lead", user=agent, phone=phone, contact_name=name)
-        return self.env["crm.lead"].browse(visit.lead_id.id)
+        visit = (
+            cls.env["d2d.visit"]
+            .with_user(agent)
+            .create({"apartment_id": apartment.id, "result": "lead", "phone": phone, "contact_name": name})
+        )
+        return cls.env["crm.lead"].browse(visit.lead_id.id)
 
-    def walk(self, lead, target):
-        """Move `lead` with the legitimate role of each step up to `target`.
-        The installation step is done by the workflow core as superuser."""
+    @classmethod
+    def walk(cls, lead, target):
+        """Move `lead` with the legitimate role of each step up to `target`
+        (the only walker of the suite). Here the installation steps are made
+        by the workflow core as superuser, with no job; D2dCrewCommon walks
+        them through a real job of a crew instead."""
         path = ["new", "review", "coordination", "scheduled", "quality", "done"]
         while lead.d2d_stage_code != target:
             code = lead.d2d_stage_code
             if code == "new":
                 lead.with_user(lead.user_id).action_d2d_submit()
             elif code == "review":
-                lead.with_user(self.supervisor_of(lead)).action_d2d_send_to_coordination()
+                lead.with_user(cls.supervisor_of(lead)).action_d2d_send_to_coordination()
             elif code == "coordination":
-                lead.sudo()._d2d_move("scheduled", ("coordination",))
+                cls.walk_schedule(lead)
             elif code == "scheduled":
-                lead.sudo()._d2d_move("quality", ("scheduled",))
+                cls.walk_install(lead)
             elif code == "quality":
-                lead.with_user(self.callcenter).action_d2d_quality_call(ok=True)
-            self.assertLess(path.index(code), path.index(lead.d2d_stage_code))
+                lead.with_user(cls.callcenter).action_d2d_quality_call(ok=True)
+            assert path.index(code) < path.index(lead.d2d_stage_code), f"the walk went back from {code}"
         return lead
 
-    def supervisor_of(self, lead):
+    @classmethod
+    def walk_schedule(cls, lead):
+        lead.sudo()._d2d_move("scheduled", ("coordination",))
+
+    @classmethod
+    def walk_install(cls, lead):
+        lead.sudo()._d2d_move("quality", ("scheduled",))
+
+    @classmethod
+    def create_crew(cls, name, leader, **vals):
+        """A crew of one: its leader."""
+        return cls.env["d2d.crew"].create(
+            {"name": name, "leader_id": leader.id, "member_ids": [(6, 0, leader.ids)], **vals}
+        )
+
+    @staticmethod
+    def supervisor_of(lead):
         return lead.d2d_territory_id.supervisor_id
 
     def step_activities(self, lead):
@@ -145,3 +233,59 @@ class D2dLeadCommon(D2dCommon):
 
     def messages(self, lead):
         return lead.message_ids.mapped("body")
+
+
+class D2dCrewCommon(D2dLeadCommon):
+    """D2dLeadCommon plus crew A (installer) for territory A and crew B
+    (installer_b) for territory B; leads walk the installation steps through
+    a real job: the coordinator completes the card and books the crew's first
+    free slot, the crew takes its photos and reports the connection.
+    crew_values() gives the crews' other values (calendar, capacity)."""
+
+    crew_names = ("Crew A", "Crew B")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.installer_b = new_test_user(
+            cls.env, "test_installer_b", groups="door_to_door_crm.group_d2d_installer", name="Installer B"
+        )
+        values = cls.crew_values()
+        cls.crew = cls.create_crew(cls.crew_names[0], cls.installer, **values)
+        cls.crew_b = cls.create_crew(cls.crew_names[1], cls.installer_b, **values)
+
+    @classmethod
+    def crew_values(cls):
+        return {}
+
+    @classmethod
+    def crew_of(cls, lead):
+        return cls.crew if lead.d2d_territory_id == cls.territory_a else cls.crew_b
+
+    @staticmethod
+    def open_job(lead):
+        return lead.sudo().d2d_installation_ids._d2d_open()
+
+    @classmethod
+    def book_first_slot(cls, lead, user):
+        """`user` books the first free slot of the lead's crew from tomorrow."""
+        crew = cls.crew_of(lead)
+        start, stop, _crew = crew._find_slots(fields.Datetime.now() + timedelta(days=1), timedelta(hours=2), 1)[0]
+        lead.with_user(user).action_d2d_schedule(crew.id, start, stop)
+
+    @classmethod
+    def report_connected(cls, lead, user):
+        job = cls.open_job(lead) or lead.sudo().d2d_installation_ids[:1]
+        job.with_user(user).action_d2d_report("connected", port="A-12", cable_mark_start=120, cable_mark_end=95)
+
+    @classmethod
+    def walk_schedule(cls, lead):
+        missing = {name: value for name, value in CLIENT_CARD.items() if not lead.sudo()[name]}
+        if missing:
+            lead.with_user(cls.coordinator).write(missing)
+        cls.book_first_slot(lead, cls.coordinator)
+        cls.open_job(lead).write({name: jpeg_photo() for name in JOB_PHOTOS})
+
+    @classmethod
+    def walk_install(cls, lead):
+        cls.report_connected(lead, cls.crew_of(lead).leader_id)

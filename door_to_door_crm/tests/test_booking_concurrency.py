@@ -7,6 +7,8 @@ from odoo.exceptions import UserError
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from .common import work_calendar
+
 # Generous bounds for one thread to reach a point: a stuck test fails instead of hanging.
 WAIT = 60
 
@@ -30,27 +32,8 @@ class TestBookingConcurrency(TransactionCase):
                 new_test_user(env, f"d2d_book_{login}_{tag}", groups=groups % role, name=f"{login} {tag}")
                 for login, role in (("coord1", "coordinator"), ("coord2", "coordinator"), ("crew", "installer"))
             ]
-            calendar = env["resource.calendar"].create(
-                {
-                    "name": f"Booking race {tag}",
-                    "tz": "UTC",
-                    "attendance_ids": [(5, 0, 0)]
-                    + [
-                        (
-                            0,
-                            0,
-                            {
-                                "name": f"{day} {period}",
-                                "dayofweek": str(day),
-                                "hour_from": begin,
-                                "hour_to": end,
-                                "day_period": period,
-                            },
-                        )
-                        for day in range(7)
-                        for period, begin, end in (("morning", 8, 12), ("afternoon", 13, 18))
-                    ],
-                }
+            calendar = work_calendar(
+                env, f"Booking race {tag}", "UTC", range(7), (("morning", 8, 12), ("afternoon", 13, 18))
             )
             crew = env["d2d.crew"].create(
                 {

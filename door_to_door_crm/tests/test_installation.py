@@ -9,10 +9,10 @@ from PIL import Image, TiffImagePlugin  # noqa: F401 -- Odoo loads no TIFF write
 
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .common import D2dLeadCommon
+from .common import CLIENT_CARD, D2dCrewCommon, work_calendar
 
 
 def image_b64(width, height, fmt="JPEG", mode="RGB", exif=None):
@@ -25,55 +25,22 @@ def image_b64(width, height, fmt="JPEG", mode="RGB", exif=None):
     return base64.b64encode(out.getvalue())
 
 
-class D2dInstallationCommon(D2dLeadCommon):
+class D2dInstallationCommon(D2dCrewCommon):
+    """Crew North (installer) and Crew South (installer_b) working in Moscow,
+    two jobs a day, 09–13 and 14–18 on weekdays."""
+
+    crew_names = ("Crew North", "Crew South")
+
+    @classmethod
+    def crew_values(cls):
+        cls.calendar = work_calendar(
+            cls.env, "Crews, Moscow", "Europe/Moscow", range(5), (("morning", 9, 13), ("afternoon", 14, 18))
+        )
+        return {"resource_calendar_id": cls.calendar.id, "tz": "Europe/Moscow", "daily_capacity": 2}
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.installer_b = new_test_user(
-            cls.env, "test_installer_b", groups="door_to_door_crm.group_d2d_installer", name="Installer B"
-        )
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Crews, Moscow",
-                "tz": "Europe/Moscow",
-                "attendance_ids": [(5, 0, 0)]
-                + [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": f"{day} {period}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": stop,
-                            "day_period": period,
-                        },
-                    )
-                    for day in range(5)
-                    for period, start, stop in (("morning", 9, 13), ("afternoon", 14, 18))
-                ],
-            }
-        )
-        cls.crew = cls.env["d2d.crew"].create(
-            {
-                "name": "Crew North",
-                "leader_id": cls.installer.id,
-                "member_ids": [(6, 0, cls.installer.ids)],
-                "resource_calendar_id": cls.calendar.id,
-                "tz": "Europe/Moscow",
-                "daily_capacity": 2,
-            }
-        )
-        cls.crew_b = cls.env["d2d.crew"].create(
-            {
-                "name": "Crew South",
-                "leader_id": cls.installer_b.id,
-                "member_ids": [(6, 0, cls.installer_b.ids)],
-                "resource_calendar_id": cls.calendar.id,
-                "tz": "Europe/Moscow",
-                "daily_capacity": 2,
-            }
-        )
         today = fields.Date.today()
         # 00:00 UTC of a Monday at least a week ahead; 09:00 in Moscow is 06:00 UTC
         cls.monday = datetime.combine(today + timedelta(days=7 - today.weekday() + 7), time(0, 0))
@@ -83,9 +50,7 @@ class D2dInstallationCommon(D2dLeadCommon):
 
     def ready_lead(self):
         lead = self.walk(self.knock_lead(), "coordination")
-        lead.with_user(self.coordinator).write(
-            {"d2d_passport": "4510 123456", "d2d_passport_issued": "MVD Moscow, 2015-06-01", "d2d_tariff": "Home 500"}
-        )
+        lead.with_user(self.coordinator).write(CLIENT_CARD)
         return lead
 
     def book(self, lead, crew, start, stop):

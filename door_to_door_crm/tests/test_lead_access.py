@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .common import D2dLeadCommon
+from .common import D2dCrewCommon
 
 HIDE_AFTER_DAYS = 10
 
@@ -73,27 +73,14 @@ ADDRESS_MATRIX = {
 }
 
 
-class _RolledBack(Exception):
-    """Raised inside a savepoint to undo an operation that was allowed."""
-
-
-class LeadMatrixCommon(D2dLeadCommon):
+class LeadMatrixCommon(D2dCrewCommon):
     """Leads at every step, in two territories, with crews' jobs, hidden old
     ones and Odoo's own leads, named "MX-<key>" (see the sets above)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.installer_b = new_test_user(
-            cls.env, "lc_installer_b", groups="door_to_door_crm.group_d2d_installer", name="Installer B"
-        )
         cls.seller = new_test_user(cls.env, "lc_seller", groups="sales_team.group_sale_salesman", name="Seller")
-        cls.crew = cls.env["d2d.crew"].create(
-            {"name": "Crew A", "leader_id": cls.installer.id, "member_ids": [(6, 0, cls.installer.ids)]}
-        )
-        cls.crew_b = cls.env["d2d.crew"].create(
-            {"name": "Crew B", "leader_id": cls.installer_b.id, "member_ids": [(6, 0, cls.installer_b.ids)]}
-        )
         cls.sales_team = cls.env.ref("sales_team.team_sales_department")
         cls.env["ir.config_parameter"].sudo().set_param("door_to_door_crm.hide_closed_after_days", HIDE_AFTER_DAYS)
 
@@ -101,19 +88,19 @@ class LeadMatrixCommon(D2dLeadCommon):
         super().setUp()
         lead = self.lead_at
         self.leads = {step: lead(step, self.house_a) for step in ("new", "review", "coordination")}
-        self.leads["scheduled"] = lead("scheduled", self.house_a, self.crew)
-        self.leads["quality"] = lead("quality", self.house_a, self.crew)
-        self.leads["done"] = lead("done", self.house_a, self.crew)
+        self.leads["scheduled"] = lead("scheduled", self.house_a)
+        self.leads["quality"] = lead("quality", self.house_a)
+        self.leads["done"] = lead("done", self.house_a)
         self.leads["lost"] = lead("review", self.house_a, key="lost")
         self.leads["lost"].with_user(self.supervisor).action_set_lost(lost_reason_id=self.lost_reason.id)
-        self.leads["done_old"] = lead("done", self.house_a, self.crew, key="done_old")
+        self.leads["done_old"] = lead("done", self.house_a, key="done_old")
         self.leads["lost_old"] = lead("new", self.house_a, key="lost_old")
         self.leads["lost_old"].with_user(self.agent).action_set_lost(lost_reason_id=self.lost_reason.id)
         long_ago = fields.Datetime.now() - timedelta(days=2 * HIDE_AFTER_DAYS)
         (self.leads["done_old"] | self.leads["lost_old"]).write({"date_closed": long_ago})
         self.leads["b_review"] = lead("review", self.house_b)
-        self.leads["b_scheduled"] = lead("scheduled", self.house_b, self.crew_b)
-        self.leads["b_quality"] = lead("quality", self.house_b, self.crew_b)
+        self.leads["b_scheduled"] = lead("scheduled", self.house_b)
+        self.leads["b_quality"] = lead("quality", self.house_b)
         self.leads["b_unassigned"] = lead("new", self.house_b, key="b_unassigned")
         self.leads["b_unassigned"].write({"user_id": False})  # its agent left: the supervisor takes it over
         self.leads["b_unassigned"]._d2d_close_step_activities()
@@ -132,22 +119,10 @@ class LeadMatrixCommon(D2dLeadCommon):
             {"done_old", "lost_old"},
         )
 
-    def lead_at(self, step, house, crew=None, key=None):
-        """A lead knocked in `house` and walked to `step` by its roles; with
-        `crew`, it goes through a job of that crew (done once past it)."""
+    def lead_at(self, step, house, key=None):
+        """A lead knocked in `house` and walked to `step` by its roles (past
+        coordination, through a job of the territory's crew)."""
         lead = self.knock_lead(house, name=f"MX-{key or (step if house == self.house_a else 'b_' + step)}")
-        if not crew:
-            return self.walk(lead, step)
-        self.walk(lead, "coordination")
-        # one slot per job: the database refuses two open jobs of a crew at once
-        start = fields.Datetime.now() + timedelta(days=1 + len(self.leads))
-        job = self.env["d2d.installation"].create(
-            {"lead_id": lead.id, "crew_id": crew.id, "start": start, "stop": start + timedelta(hours=2)}
-        )
-        lead._d2d_move("scheduled", ("coordination",))
-        if step != "scheduled":
-            job.state = "done"
-            lead._d2d_move("quality", ("scheduled",))
         return self.walk(lead, step)
 
     def key_set(self, records):
@@ -157,21 +132,6 @@ class LeadMatrixCommon(D2dLeadCommon):
 
     def fixture_ids(self):
         return [lead.id for lead in self.leads.values()]
-
-    def attempt(self, operation):
-        """Run `operation` in a savepoint that is always rolled back; return
-        "allowed", or the class of the error that refused it."""
-        try:
-            with self.env.cr.savepoint():
-                operation()
-                self.env.flush_all()
-                raise _RolledBack()
-        except _RolledBack:
-            outcome = "allowed"
-        except UserError as error:  # AccessError is a UserError
-            outcome = type(error)
-        self.env.invalidate_all()
-        return outcome
 
     def user(self, role):
         return getattr(self, role)

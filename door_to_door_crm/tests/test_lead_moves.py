@@ -1,14 +1,10 @@
-import base64
-import io
 from datetime import timedelta
-
-from PIL import Image
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import D2dLeadCommon
+from .common import CLIENT_CARD, JOB_PHOTOS, D2dCrewCommon, jpeg_photo
 
 STEPS = ("new", "review", "coordination", "scheduled", "quality", "done")
 ROLES = (
@@ -25,16 +21,8 @@ ROLES = (
 )
 
 
-PHOTOS = ("photo_passport", "photo_cable_entry", "photo_box")
 # The moves made on the lead's installation job: tried only on leads that have one.
 JOB_MOVES = ("cancel_job", "report_connected", "report_failed")
-
-
-def _photo():
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), "red").save(out, format="JPEG")
-    return base64.b64encode(out.getvalue())
-
 
 # Every move of the workflow, as its role calls it: (name, the role that makes
 # it, the steps it starts from, the step it ends at, the role whose user is
@@ -55,55 +43,17 @@ MOVES = [
 ]
 
 
-class MoveCommon(D2dLeadCommon):
+class MoveCommon(D2dCrewCommon):
     """Territory A with crew A (installer), territory B with crew B
     (installer_b), and leads walked with the public moves only."""
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.installer_b = new_test_user(
-            cls.env, "mv_installer_b", groups="door_to_door_crm.group_d2d_installer", name="Installer B"
-        )
-        cls.crew = cls.env["d2d.crew"].create(
-            {"name": "Crew A", "leader_id": cls.installer.id, "member_ids": [(6, 0, cls.installer.ids)]}
-        )
-        cls.crew_b = cls.env["d2d.crew"].create(
-            {"name": "Crew B", "leader_id": cls.installer_b.id, "member_ids": [(6, 0, cls.installer_b.ids)]}
-        )
-
-    def knock_lead(self, house=None, **kwargs):
+    def knock_lead(cls, house=None, **kwargs):
         """A knocked lead whose client card is complete, so that booking it
         depends on its step and on who books only."""
         lead = super().knock_lead(house, **kwargs)
-        lead.sudo().write(
-            {"d2d_passport": "4510 123456", "d2d_passport_issued": "MVD Moscow, 2015-06-01", "d2d_tariff": "Home 500"}
-        )
+        lead.sudo().write(CLIENT_CARD)
         return lead
-
-    def crew_of(self, lead):
-        return self.crew if lead.d2d_territory_id == self.territory_a else self.crew_b
-
-    def advance(self, lead, step):
-        """Walk `lead` to `step` with each role's own public move."""
-        while lead.d2d_stage_code != step:
-            code = lead.d2d_stage_code
-            if code == "new":
-                lead.with_user(lead.user_id).action_d2d_submit()
-            elif code == "review":
-                lead.with_user(self.supervisor_of(lead)).action_d2d_send_to_coordination()
-            elif code == "coordination":
-                self.move_schedule(lead, self.coordinator)
-                # the crew's photos, taken on site before the report
-                self.open_job(lead).write({name: _photo() for name in PHOTOS})
-            elif code == "scheduled":
-                self.move_report_connected(lead, self.crew_of(lead).leader_id)
-            elif code == "quality":
-                lead.with_user(self.callcenter).action_d2d_quality_call(ok=True)
-        return lead
-
-    def open_job(self, lead):
-        return lead.sudo().d2d_installation_ids._d2d_open()
 
     # The moves, as each role makes them in the web client or over RPC.
 
@@ -120,20 +70,18 @@ class MoveCommon(D2dLeadCommon):
         lead.with_user(user).action_d2d_return_to_supervisor("No such entrance")
 
     def move_schedule(self, lead, user):
-        crew = self.crew_of(lead)
-        start, stop, _crew = crew._find_slots(fields.Datetime.now() + timedelta(days=1), timedelta(hours=2), 1)[0]
-        lead.with_user(user).action_d2d_schedule(crew.id, start, stop)
+        self.book_first_slot(lead, user)
 
     def move_cancel_job(self, lead, user):
         job = self.open_job(lead) or lead.sudo().d2d_installation_ids[:1]
         job.with_user(user).action_cancel("Client asked to move")
 
     def move_report_connected(self, lead, user):
-        job = self.open_job(lead) or lead.sudo().d2d_installation_ids[:1]
-        job.with_user(user).action_d2d_report("connected", port="A-12", cable_mark_start=120, cable_mark_end=95)
+        self.report_connected(lead, user)
 
-    def move_report_failed(self, lead, user):
-        job = self.open_job(lead) or lead.sudo().d2d_installation_ids[:1]
+    @classmethod
+    def move_report_failed(cls, lead, user):
+        job = cls.open_job(lead) or lead.sudo().d2d_installation_ids[:1]
         job.with_user(user).action_d2d_report("not_connected", reason="No cable in the riser")
 
     def move_quality_ok(self, lead, user):
@@ -142,16 +90,17 @@ class MoveCommon(D2dLeadCommon):
     def move_quality_failed(self, lead, user):
         lead.with_user(user).action_d2d_quality_call(ok=False, note="No signal")
 
-    def move_lost(self, lead, user):
+    @classmethod
+    def move_lost(cls, lead, user):
         """Odoo's own lost wizard, as the "Lost" button opens it."""
         wizard = (
-            self.env["crm.lead.lost"]
+            cls.env["crm.lead.lost"]
             .with_user(user)
             .with_context(active_ids=lead.ids)
             .create(
                 {
                     "lead_ids": [(6, 0, lead.ids)],
-                    "lost_reason_id": self.lost_reason.id,
+                    "lost_reason_id": cls.lost_reason.id,
                     "lost_feedback": "<p>Moved to another city</p>",
                 }
             )
@@ -218,23 +167,19 @@ class TestMoveMatrix(MoveCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.roles = {role: getattr(cls, role) for role in ROLES if role != "installer_b"}
-        cls.roles["installer_b"] = cls.installer_b
-
-    def setUp(self):
-        super().setUp()
+        cls.roles = {role: getattr(cls, role) for role in ROLES}
         # One lead of territory A at each step and one lost at each open step,
         # for the moves to be refused from there (they write nothing, so the
-        # same leads serve every move).
-        self.at_step = {step: self.advance(self.knock_lead(), step) for step in STEPS}
-        self.lost_at = {}
+        # same leads serve every test).
+        cls.at_step = {step: cls.walk(cls.knock_lead(), step) for step in STEPS}
+        cls.lost_at = {}
         for step in STEPS[:-1]:
-            lead = self.advance(self.knock_lead(), step)
-            self.move_lost(lead, self.manager)
-            self.lost_at[step] = lead
+            lead = cls.walk(cls.knock_lead(), step)
+            cls.move_lost(lead, cls.manager)
+            cls.lost_at[step] = lead
         # back in coordination after a failed installation: a closed job
-        self.after_failed_job = self.advance(self.knock_lead(), "scheduled")
-        self.move_report_failed(self.after_failed_job, self.installer)
+        cls.after_failed_job = cls.walk(cls.knock_lead(), "scheduled")
+        cls.move_report_failed(cls.after_failed_job, cls.installer)
 
     def wrong_places(self, name, origins):
         """(label, lead) of the leads `name` must refuse for their step: every
@@ -290,8 +235,8 @@ class TestMoveMatrix(MoveCommon):
                 with self.subTest(move=name, wrong_step=label, user=user.login):
                     self.assertRefusedUnchanged(lead, move, user)
         for origin in origins:
-            lead = self.advance(self.knock_lead(), origin)
-            lead_b = self.advance(self.knock_lead(self.house_b), origin)
+            lead = self.walk(self.knock_lead(), origin)
+            lead_b = self.walk(self.knock_lead(self.house_b), origin)
             for other, user in self.roles.items():
                 with self.subTest(move=name, origin=origin, user=user.login):
                     if other != role and other not in also_allowed:
@@ -352,7 +297,7 @@ class TestMoveMatrix(MoveCommon):
             "quality": (self.supervisor, {"supervisor", "coordinator", "manager"}),
         }
         for step, (mover, allowed) in lost_by.items():
-            lead = self.advance(self.knock_lead(), step)
+            lead = self.walk(self.knock_lead(), step)
             for role, user in self.roles.items():
                 if role not in allowed:
                     with self.subTest(step=step, user=user.login):
@@ -411,7 +356,7 @@ class TestMoveMatrix(MoveCommon):
                 continue
             with self.subTest(step=step, active=lead.active):
                 self.assertRefusedUnchanged(lead, postpone, self.manager)
-        lead = self.advance(self.knock_lead(), "coordination")
+        lead = self.walk(self.knock_lead(), "coordination")
         for role, user in self.roles.items():
             if role not in ("coordinator", "manager"):
                 with self.subTest(user=user.login):
@@ -435,7 +380,7 @@ class TestMoveMatrix(MoveCommon):
     def test_refusals_for_a_lead_out_of_sight_are_access_errors(self):
         """A role that does not see the lead is told so, and learns nothing
         of its step."""
-        lead_b = self.advance(self.knock_lead(self.house_b), "review")
+        lead_b = self.walk(self.knock_lead(self.house_b), "review")
         self.assertRefusedUnchanged(lead_b, self.move_send_to_coordination, self.supervisor, AccessError)
         self.assertRefusedUnchanged(lead_b, self.move_return_to_agent, self.supervisor, AccessError)
 
@@ -469,7 +414,7 @@ class TestFullRun(MoveCommon):
         ]
         for move, user in steps:
             if move == self.move_report_connected:
-                self.open_job(lead).write({name: _photo() for name in PHOTOS})
+                self.open_job(lead).write({name: jpeg_photo() for name in JOB_PHOTOS})
             move(lead, user)
             path.append(lead.d2d_stage_code)
             if lead.d2d_stage_code != "done":

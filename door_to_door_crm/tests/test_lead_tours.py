@@ -1,6 +1,6 @@
 from odoo.tests import HttpCase, tagged
 
-from .test_lead_moves import PHOTOS, MoveCommon, _photo
+from .test_lead_moves import MoveCommon
 
 
 @tagged("post_install", "-at_install")
@@ -28,9 +28,7 @@ class TestLeadLifecycleTours(HttpCase, MoveCommon):
 
     def cross_scheduled(self, lead):
         """The coordinator books a crew, the crew reports it connected."""
-        self.move_schedule(lead, self.coordinator)
-        self.open_job(lead).write({name: _photo() for name in PHOTOS})
-        self.move_report_connected(lead, self.installer)
+        self.walk(lead, "quality")
         self.assertEqual(lead.d2d_stage_code, "quality")
 
     def test_a_lead_walked_through_every_step_in_the_web_client(self):
@@ -69,7 +67,7 @@ class TestLeadLifecycleTours(HttpCase, MoveCommon):
         self.assertEqual(len([body for body in self.messages(lead) if "moved the lead" in body]), 12)
 
     def test_lost_with_odoos_wizard_in_the_web_client(self):
-        lead = self.advance(self.knock_lead(name="Lost Tourist"), "coordination")
+        lead = self.walk(self.knock_lead(name="Lost Tourist"), "coordination")
         apartment = lead.d2d_apartment_id
         self.tour(lead, "d2d_lead_lost_tour", "test_supervisor")
         lead = lead.sudo()

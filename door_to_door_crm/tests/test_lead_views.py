@@ -20,10 +20,10 @@ class LeadViewsCommon(MoveCommon):
 
     def setUp(self):
         super().setUp()
-        self.green = self.advance(self.knock_lead(name="Green Lead"), "review")
-        self.yellow = self.advance(self.knock_lead(name="Yellow Lead"), "review")
-        self.red = self.advance(self.knock_lead(name="Red Lead"), "review")
-        self.grey = self.advance(self.knock_lead(name="Grey Lead"), "coordination")
+        self.green = self.walk(self.knock_lead(name="Green Lead"), "review")
+        self.yellow = self.walk(self.knock_lead(name="Yellow Lead"), "review")
+        self.red = self.walk(self.knock_lead(name="Red Lead"), "review")
+        self.grey = self.walk(self.knock_lead(name="Grey Lead"), "coordination")
         today = self.today_of(self.supervisor)
         self.step_activities(self.green).date_deadline = today + timedelta(days=3)
         self.step_activities(self.yellow).date_deadline = today
@@ -99,7 +99,7 @@ class TestLeadViews(LeadViewsCommon):
         self.assertEqual(arches["list"].get("decoration-danger"), "d2d_is_stuck")
         self.assertEqual(self.found(Lead, domain), set(self.red.ids))
         # past its limit at any step, for any role that sees it: the coordinator's postponed lead is not late
-        late = self.advance(self.knock_lead(name="Late Lead"), "coordination")
+        late = self.walk(self.knock_lead(name="Late Lead"), "coordination")
         late.sudo().date_last_stage_update = fields.Datetime.now() - timedelta(days=5)
         for user, expected in ((self.supervisor, self.red | late), (self.coordinator, late)):
             Stuck = self.env["crm.lead"].with_user(user)
@@ -123,7 +123,7 @@ class TestAgentFollowsLeads(MoveCommon):
     def test_my_leads_show_the_agent_the_connection_status(self):
         """The agent's list of their leads, loaded as the web client does:
         the step, the planned installation and, for a lost one, why."""
-        booked = self.advance(self.knock_lead(name="Booked Lead"), "scheduled")
+        booked = self.walk(self.knock_lead(name="Booked Lead"), "scheduled")
         lost = self.knock_lead(name="Lost Lead")
         self.move_lost(lost, self.agent)
         other = self.knock_lead(self.house_b, name="Not Mine")

@@ -259,9 +259,7 @@ class TestJobsAndPassport(D2dHttpCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.crew = cls.env["d2d.crew"].create(
-            {"name": "Crew A", "leader_id": cls.installer.id, "member_ids": [(6, 0, cls.installer.ids)]}
-        )
+        cls.crew = cls.create_crew("Crew A", cls.installer)
 
     def job_for(self, lead, state):
         start = fields.Datetime.now() + timedelta(days=1)
