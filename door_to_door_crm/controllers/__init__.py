@@ -1,2 +1,3 @@
 from . import agent
 from . import callcenter
+from . import agent_stats

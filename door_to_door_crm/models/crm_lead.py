@@ -320,7 +320,38 @@ class CrmLead(models.Model):
             "params": {
                 "type": "success",
                 "message": self.env._("The lead went on to the step “%(step)s”, out of your list.", step=step),
-                "next": self.env["ir.actions.act_window"]._for_xml_id("door_to_door_crm.crm_lead_action_d2d"),
+                # fresh breadcrumbs ("main"): none leads back to the lead gone
+                "next": {
+                    **self.env["ir.actions.act_window"]._for_xml_id("door_to_door_crm.crm_lead_action_d2d"),
+                    "target": "main",
+                },
+            },
+        }
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        """The door-to-door pipeline shows the door-to-door steps only, not
+        the stock CRM columns every team shares."""
+        d2d_team = self.env.ref("door_to_door_crm.crm_team_d2d", raise_if_not_found=False)
+        if not d2d_team or self.env.context.get("default_team_id") != d2d_team.id:
+            return super()._read_group_stage_ids(stages, domain)
+        return stages.sudo().search(["|", ("id", "in", stages.ids), ("d2d_code", "!=", False)], order=stages._order)
+
+    def _d2d_bulk_move_action(self, after_move):
+        """What a bulk move from a list shows: how many leads moved, then
+        the list again (`after_move`: the move's own action, see
+        _d2d_action_after_move)."""
+        if isinstance(after_move, dict):
+            return after_move
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(count)s leads went on to the step “%(step)s”.", count=len(self), step=self[:1].stage_id.name
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
 

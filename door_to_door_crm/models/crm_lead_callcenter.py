@@ -33,32 +33,47 @@ class CrmLead(models.Model):
             lead.d2d_phone_search = lead.phone_sanitized
 
     def _search_d2d_phone_search(self, operator, value):
-        return self.env["d2d.callcenter"]._d2d_phone_domain(operator, value, "phone_mobile_search")
+        Callcenter = self.env["d2d.callcenter"]
+        domain = Callcenter._d2d_phone_domain(operator, value, "phone_mobile_search")
+        if domain[0][0] == "phone_sanitized":  # a whole number: also the clients' phones
+            return Callcenter._d2d_lead_phone_domain(domain[0][2])
+        return domain
 
     # ------------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------------
 
-    def action_d2d_callcenter_connected(self):
-        """The queue's "Connected": the quality call (quality → done), then
-        the next lead of the queue, or the queue when none is left."""
-        return self._d2d_callcenter_then_next(self.action_d2d_quality_call(ok=True))
+    def action_d2d_callcenter_quality_wizard(self):
+        """The card's "Client connected" / "Not connected": the quality call's
+        small wizard (a note, or why it does not work)."""
+        self.ensure_one()
+        connected = bool(self.env.context.get("d2d_connected"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Client connected") if connected else self.env._("Client not connected"),
+            "res_model": "d2d.quality.call.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_lead_id": self.id, "default_connected": connected},
+        }
 
     def _d2d_callcenter_then_next(self, result):
-        """`result` of a quality call, its "next" action turned to the queue:
-        the lead has left the operator's sight, the queue goes on."""
-        if not isinstance(result, dict):
-            return result
-        queue = self.env["ir.actions.act_window"]._for_xml_id("door_to_door_crm.d2d_callcenter_queue_action")
+        """After a quality call: say where the lead went and open the next
+        lead of the queue (the oldest), or the queue when none is left, with
+        fresh breadcrumbs (static/src/callcenter/callcenter_queue.js): the
+        lead has left the operator's sight, no way back leads to it."""
+        message = result["params"]["message"] if isinstance(result, dict) else self.env._("Quality call recorded.")
         following = self.search(
             [("d2d_stage_code", "=", "quality"), ("id", "not in", self.ids)],
             order="date_last_stage_update asc, id asc",
             limit=1,
         )
-        if following:
-            queue.update({"res_id": following.id, "view_mode": "form", "views": [(False, "form")]})
-        result["params"]["next"] = queue
-        return result
+        return {
+            "type": "ir.actions.client",
+            "tag": "d2d_callcenter_next",
+            "params": {"message": message, "lead_id": following.id or False},
+        }
 
     def action_d2d_open_calls(self):
         self.ensure_one()

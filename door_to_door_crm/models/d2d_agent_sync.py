@@ -365,6 +365,7 @@ class D2dAgentSync(models.AbstractModel):
         moved = Apartment.browse(moved)
         moved.invalidate_recordset(LAST_VISIT_FIELDS)
         moved.modified(LAST_VISIT_FIELDS)
+        new_visits._d2d_check_presence()  # proof of presence, before any hook counts the visits
         return self._d2d_after_sync_visits(new_visits)
 
     def _d2d_after_sync_visits(self, visits):

@@ -25,8 +25,8 @@ class D2dApartment(models.Model):
     )
     territory_id = fields.Many2one(related="house_id.territory_id")
     agent_id = fields.Many2one(related="house_id.agent_id", string="Agent")
-    floor = fields.Integer(required=True, default=1)
-    number = fields.Integer(required=True)
+    floor = fields.Integer(required=True, default=1, aggregator=None)
+    number = fields.Integer(required=True, aggregator=None)
     note = fields.Text()
 
     visit_ids = fields.One2many("d2d.visit", "apartment_id", string="Visits")

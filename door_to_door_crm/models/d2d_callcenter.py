@@ -151,20 +151,38 @@ class D2dCallcenter(models.AbstractModel):
 
     @api.model
     def _d2d_matching_leads(self, e164):
-        """The door-to-door leads of this phone (archived ones included),
-        best first. Read as superuser: called after the role's check. The
-        stored, indexed phone_sanitized of mail.thread.phone finds them."""
+        """The door-to-door leads of this phone, on the lead or on its client
+        (archived ones included), best first. Read as superuser: called after
+        the role's check. The stored, indexed phone_sanitized of
+        mail.thread.phone (leads and partners) finds them."""
+        of_phone = self._d2d_lead_phone_domain(e164)
         leads = (
             self.env["crm.lead"]
             .sudo()
             .with_context(active_test=False)
             .search(
-                [("phone_sanitized", "=", e164), ("d2d_stage_code", "!=", False)],
+                [("d2d_stage_code", "!=", False), *of_phone],
                 order="id desc",
                 limit=MAX_CARDS * 3,
             )
         )
         return leads.sorted(lambda lead: (not lead._d2d_callcenter_is_open(), -lead.id))[:MAX_CARDS]
+
+    @api.model
+    def _d2d_lead_phone_domain(self, e164):
+        """The domain of the leads of this E.164 phone, on the lead or on its
+        client. The clients first (a few rows by their index), then their
+        leads by ids: an OR with a sub-query would make PostgreSQL scan the
+        leads. Only ids leave this method: the caller's rules still apply."""
+        clients = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("phone_sanitized", "=", e164)], limit=MAX_CARDS * 3)
+            .ids
+        )
+        of_phone = [("phone_sanitized", "=", e164)]
+        return ["|", *of_phone, ("partner_id", "in", clients)] if clients else of_phone
 
     @api.model
     def _d2d_cards(self, e164):

@@ -14,11 +14,11 @@ class D2dEntrance(models.Model):
     _rec_names_search = ["house_id", "number"]
 
     house_id = fields.Many2one("d2d.house", required=True, index=True, ondelete="cascade")
-    number = fields.Integer(required=True, default=1)
-    floor_count = fields.Integer(string="Floors", required=True, default=5)
-    first_floor = fields.Integer(string="First residential floor", required=True, default=1)
-    first_number = fields.Integer(string="First apartment", required=True, default=1)
-    last_number = fields.Integer(string="Last apartment", required=True, default=20)
+    number = fields.Integer(required=True, default=1, aggregator=None)
+    floor_count = fields.Integer(string="Floors", required=True, default=5, aggregator=None)
+    first_floor = fields.Integer(string="First residential floor", required=True, default=1, aggregator=None)
+    first_number = fields.Integer(string="First apartment", required=True, default=1, aggregator=None)
+    last_number = fields.Integer(string="Last apartment", required=True, default=20, aggregator=None)
     apartments_per_floor = fields.Integer(compute="_compute_apartments_per_floor", store=True)
     apartment_ids = fields.One2many("d2d.apartment", "entrance_id", string="Apartments")
     apartment_count = fields.Integer(compute="_compute_apartment_count", store=True)

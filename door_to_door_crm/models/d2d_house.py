@@ -26,7 +26,7 @@ class D2dHouse(models.Model):
     name = fields.Char(compute="_compute_name", store=True, index="trigram")
     street = fields.Char(required=True, index=True, tracking=True)
     house_number = fields.Char(required=True, tracking=True)
-    house_number_sort = fields.Integer(compute="_compute_name", store=True)
+    house_number_sort = fields.Integer(compute="_compute_name", store=True, aggregator=None)
     city = fields.Char()
     zip = fields.Char()
     active = fields.Boolean(default=True)
@@ -37,7 +37,7 @@ class D2dHouse(models.Model):
         string="Agent",
         index=True,
         tracking=True,
-        domain=lambda self: [("groups_id", "in", self.env.ref("door_to_door_crm.group_d2d_agent").id)],
+        domain=lambda self: self.env["res.users"]._d2d_agents_domain(),
         help="Agent who works this house. Agents of the whole territory see it too.",
     )
     latitude = fields.Float(digits=(10, 7))
@@ -52,12 +52,15 @@ class D2dHouse(models.Model):
         required=True,
     )
     entrance_count = fields.Integer(string="Entrances", default=1)
-    floor_count = fields.Integer(string="Floors", default=5)
+    floor_count = fields.Integer(string="Floors", default=5, aggregator=None)
     first_floor = fields.Integer(
-        string="First residential floor", default=1, help="Floors below it have no apartments (shops, offices)."
+        string="First residential floor",
+        default=1,
+        aggregator=None,
+        help="Floors below it have no apartments (shops, offices).",
     )
-    apartments_per_floor = fields.Integer(default=4)
-    first_apartment_number = fields.Integer(default=1)
+    apartments_per_floor = fields.Integer(default=4, aggregator=None)
+    first_apartment_number = fields.Integer(default=1, aggregator=None)
 
     entrance_ids = fields.One2many("d2d.entrance", "house_id", string="Entrance list")
     apartment_ids = fields.One2many("d2d.apartment", "house_id", string="Apartments")

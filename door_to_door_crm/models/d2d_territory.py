@@ -25,7 +25,7 @@ class D2dTerritory(models.Model):
         "territory_id",
         "user_id",
         string="Agents",
-        domain=lambda self: [("groups_id", "in", self.env.ref("door_to_door_crm.group_d2d_agent").id)],
+        domain=lambda self: self.env["res.users"]._d2d_agents_domain(),
         help="Agents who work the whole territory. Single houses can also be given to an agent on the house.",
     )
     house_ids = fields.One2many("d2d.house", "territory_id", string="Houses")

@@ -13,6 +13,19 @@ VISIT_RESULTS = [
     ("lead", "Lead"),
 ]
 APARTMENT_STATUSES = [("none", "Not visited"), *VISIT_RESULTS]
+# Proof of presence: what the position the tablet gave at the knock says
+# (computed by the server from the fix and the agent's previous knocks).
+PRESENCE_FLAGS = [
+    ("ok", "Near the house"),
+    ("far", "Far from the house"),
+    ("inaccurate", "Inaccurate position"),
+    ("no_fix", "No position"),
+    ("stale", "Stale position"),
+    ("too_fast", "Too fast"),
+    ("repeated", "Same position repeated"),
+]
+# Who reads the proof of presence of the visits (see the gps_* fields).
+PRESENCE_GROUPS = "door_to_door_crm.group_d2d_supervisor"
 SERVICES = [
     ("internet", "Internet"),
     ("tv", "TV"),
@@ -84,6 +97,24 @@ class D2dVisit(models.Model):
         readonly=True,
         groups=CLIENT_DETAIL_GROUPS,
     )
+
+    # Proof of presence: the position the tablet's browser gave at the knock
+    # (none: "no fix"), the distance to the house and the resulting flag.
+    # Read by the supervisors (and the manager) only: colleagues' positions are
+    # not for agents; set by d2d_visit_presence.py (_d2d_check_presence).
+    gps_latitude = fields.Float(string="Latitude", digits=(10, 7), readonly=True, groups=PRESENCE_GROUPS)
+    gps_longitude = fields.Float(string="Longitude", digits=(10, 7), readonly=True, groups=PRESENCE_GROUPS)
+    gps_accuracy = fields.Float(
+        string="Accuracy (m)",
+        readonly=True,
+        groups=PRESENCE_GROUPS,
+        help="Radius of the fix's uncertainty, in metres.",
+    )
+    gps_time = fields.Datetime(
+        string="Fix time", readonly=True, groups=PRESENCE_GROUPS, help="When the device took the position."
+    )
+    gps_distance = fields.Float(string="Distance to the house (m)", readonly=True, groups=PRESENCE_GROUPS)
+    presence_flag = fields.Selection(PRESENCE_FLAGS, string="Presence", readonly=True, groups=PRESENCE_GROUPS)
 
     _sql_constraints = [
         ("uuid_uniq", "unique(uuid)", "A visit with this UUID is already recorded."),

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 from odoo.osv import expression
 
 from .crm_lead import MANAGER_GROUP
@@ -31,6 +31,17 @@ D2D_READ_ONLY_GROUPS = ("door_to_door_crm.group_d2d_installer",)
 
 class ResUsers(models.Model):
     _inherit = "res.users"
+
+    @api.model
+    def _d2d_agents_domain(self):
+        """The users who knock on doors, for the fields that pick an agent:
+        agents, not the office roles whose groups imply the agent's
+        (supervisors and the manager)."""
+        return [
+            ("share", "=", False),
+            ("groups_id", "in", self.env.ref("door_to_door_crm.group_d2d_agent").id),
+            ("groups_id", "not in", self.env.ref("door_to_door_crm.group_d2d_supervisor").id),
+        ]
 
     def _d2d_agent_lead_domain(self):
         """The leads this user sees as an agent (the rule `crm_lead_rule_d2d_agent`)."""

@@ -24,3 +24,10 @@ from . import test_booking_concurrency
 from . import test_installation_access
 from . import test_callcenter
 from . import test_callcenter_http
+from . import test_territory_report
+from . import test_stage_time
+from . import test_callcenter_browser
+from . import test_agent_stats
+from . import test_presence
+from . import test_market_share
+from . import test_actions

@@ -3,7 +3,7 @@ import xmlrpc.client
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.bus.models.bus import channel_with_db, json_dump
@@ -244,13 +244,66 @@ class TestCallAccess(CallcenterCommon):
         self.assertEqual(self.env["d2d.call"].search([("phone_search", "ilike", "+7 (977) 444 86 44")]), call)
         self.assertEqual(lead.d2d_call_count, 1)
 
-    def test_connected_from_the_queue_goes_on_to_the_next_lead(self):
-        first, second = self.quality_lead(), self.quality_lead(name="Ivan")
-        queue = self.env["crm.lead"].with_user(self.callcenter).browse(first.id)
-        result = queue.action_d2d_callcenter_connected()
+    def quality_wizard(self, lead, connected, note=""):
+        action = lead.with_user(self.callcenter).with_context(d2d_connected=connected)
+        action = action.action_d2d_callcenter_quality_wizard()
+        wizard = self.env[action["res_model"]].with_user(self.callcenter).with_context(action["context"])
+        return wizard.create({"note": note})
+
+    def test_quality_call_from_the_card_goes_on_to_the_next_lead(self):
+        first, second, third = self.quality_lead(), self.quality_lead(name="Ivan"), self.quality_lead(name="Petr")
+        result = self.quality_wizard(first, True).action_confirm()
         self.assertEqual(first.d2d_stage_code, "done")
-        following = result["params"]["next"]
-        self.assertEqual((following["res_model"], following["res_id"]), ("crm.lead", second.id))
-        last = self.env["crm.lead"].with_user(self.callcenter).browse(second.id).action_d2d_callcenter_connected()
-        self.assertFalse(last["params"]["next"].get("res_id"), "none left: back to the queue")
-        self.assertEqual(last["params"]["next"]["domain"], "[('d2d_stage_code', '=', 'quality')]")
+        self.assertEqual((result["tag"], result["params"]["lead_id"]), ("d2d_callcenter_next", second.id))
+        self.assertIn("out of your list", result["params"]["message"])
+        # not connected: its own wording when the reason is missing, nothing written
+        with self.assertRefused(UserError, "Say why the client is not connected"):
+            self.quality_wizard(second, False, "  ").action_confirm()
+        self.assertEqual(second.d2d_stage_code, "quality")
+        result = self.quality_wizard(second, False, "No signal").action_confirm()
+        self.assertEqual((second.d2d_stage_code, result["params"]["lead_id"]), ("coordination", third.id))
+        self.assertTrue(any("No signal" in body for body in self.messages(second)))
+        last = self.quality_wizard(third, True, "Happy").action_confirm()
+        self.assertFalse(last["params"]["lead_id"], "none left: back to the queue")
+
+    def test_lookup_by_the_phone_of_the_leads_client(self):
+        """A client who gave a new mobile, written on their contact (Odoo does
+        not copy a contact's later mobile to its leads), is found through the
+        contact's stored E.164 phone."""
+        lead = self.quality_lead(phone="+79161234500")
+        partner = self.env["res.partner"].create({"name": "Olga Petrova"})
+        lead.sudo()._d2d_as_move().write({"partner_id": partner.id})
+        self.env.flush_all()  # linked in one request, the new mobile in a later one
+        partner.write({"mobile": "8 (903) 555-12-34"})
+        self.assertEqual((lead.phone_sanitized, partner.phone_sanitized), ("+79161234500", "+79035551234"))
+        Callcenter = self.env["d2d.callcenter"].with_user(self.callcenter)
+        for typed in ("+7 903 555 12 34", "89035551234", "+7 916 123-45-00"):
+            with self.subTest(typed=typed):
+                self.assertEqual([card["lead_id"] for card in Callcenter.lookup(typed)], lead.ids)
+        self.assertEqual(Callcenter.lookup("+7 903 555 12 99"), [])
+        # the search by phone of the queue and the phone search too
+        Lead = self.env["crm.lead"].with_user(self.callcenter)
+        self.assertEqual(Lead.search([("d2d_phone_search", "ilike", "8 903 555-12-34")]), lead)
+        # by an index, not by scanning the partners
+        self.env.cr.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'res_partner' AND indexdef LIKE '%phone_sanitized%'"
+        )
+        self.assertTrue(self.env.cr.fetchall())
+
+    def test_lead_from_an_unknown_caller(self):
+        """The "number not found" card's lead: a plain CRM lead for the office
+        (an agent's visit opens door-to-door leads); a bad number writes nothing."""
+        Wizard = self.env["d2d.callcenter.lead.wizard"].with_user(self.callcenter)
+        before = self.counts()
+        with self.assertRefused(UserError, "is not a phone number"):
+            Wizard.create({"phone": "12-34", "contact_name": "Pavel"}).action_confirm()
+        self.assertEqual(self.counts(), before)
+        wizard = Wizard.create({"phone": "8 (999) 000-11-22", "contact_name": " Pavel ", "address": "Baumana St 1"})
+        result = wizard.action_confirm()
+        self.assertIn("Pavel", result["params"]["message"])
+        lead = self.env["crm.lead"].search([("phone_sanitized", "=", "+79990001122")])
+        self.assertEqual((lead.contact_name, lead.street, lead.user_id), ("Pavel", "Baumana St 1", self.manager))
+        self.assertFalse(lead.d2d_stage_code)
+        self.assertFalse(lead.with_user(self.callcenter).has_access("read"), "out of the call-centre's sight")
+        with self.assertRaises(AccessError):
+            self.env["d2d.callcenter.lead.wizard"].with_user(self.agent).create({"phone": PHONE, "contact_name": "X"})

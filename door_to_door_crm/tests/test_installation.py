@@ -104,6 +104,11 @@ class TestSlots(D2dInstallationCommon):
             .create({"lead_id": lead.id, "crew_id": self.crew.id, "date_from": self.monday, "duration": 2})
         )
         self.assertEqual(len(wizard.slot_ids), 10)
+        # 06:00 UTC on Monday is 09:00 in Moscow: the day as the coordinator reads it
+        moscow = wizard.slot_ids[0].with_context(tz="Europe/Moscow", lang="en_US")
+        self.assertEqual(moscow.day, f"Mon {self.monday.day} {self.monday.strftime('%b')}")
+        arch = self.env["d2d.schedule.wizard"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("show_seconds", arch, "slots without seconds")
         wizard.slot_ids[0].action_book()
         self.assertEqual(lead.d2d_stage_code, "scheduled")
         self.assertEqual(lead.d2d_installation_date, self.at(0, 6))

@@ -223,3 +223,19 @@ class TestHouseLayout(D2dCommon):
         self.assertAlmostEqual(self.house_a.progress, 5.0)
         self.assertEqual(self.territory_a.house_count, 1)
         self.assertEqual(self.territory_a.apartment_count, 40)
+
+    def test_numbers_that_name_things_are_not_summed_in_grouped_lists(self):
+        """The web client sums in a grouped list the fields whose aggregator
+        fields_get gives: counts yes, apartment numbers and floors no."""
+        for model, names in {
+            "d2d.apartment": ("floor", "number"),
+            "d2d.entrance": ("number", "floor_count", "first_floor", "first_number", "last_number"),
+            "d2d.house": ("floor_count", "first_floor", "apartments_per_floor", "first_apartment_number"),
+        }.items():
+            described = self.env[model].fields_get(names, ["aggregator"])
+            for name in names:
+                self.assertFalse(described[name].get("aggregator"), f"{model}.{name}")
+        self.assertEqual(
+            self.env["d2d.house"].fields_get(["apartment_count"], ["aggregator"])["apartment_count"]["aggregator"],
+            "sum",
+        )

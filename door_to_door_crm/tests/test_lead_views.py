@@ -4,6 +4,7 @@ import pytz
 from lxml import etree
 
 from odoo import fields
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
@@ -64,6 +65,41 @@ class TestLeadViews(LeadViewsCommon):
     def found(self, Lead, domain):
         records = Lead.web_search_read(domain, {"name": {}})["records"]
         return {record["id"] for record in records} & set(self.leads.ids)
+
+    def test_the_pipeline_columns_are_the_door_to_door_steps(self):
+        """Grouped by stage as the kanban groups it (with the empty columns
+        group_expand adds): the six steps, no stock CRM column, no revenue."""
+        Lead, domain, arches = self.views("door_to_door_crm.crm_lead_action_d2d", ("kanban",))
+        groups = Lead.web_read_group(domain, ["stage_id"], ["stage_id"])["groups"]
+        codes = self.env["crm.stage"].browse(group["stage_id"][0] for group in groups).mapped("d2d_code")
+        self.assertEqual(codes, ["new", "review", "coordination", "scheduled", "quality", "done"])
+        progressbar = arches["kanban"].find(".//progressbar")
+        self.assertFalse(progressbar.get("sum_field"), "no expected-revenue sums")
+        # a sales team's pipeline keeps its stock columns, without the door-to-door steps
+        sales = self.env.ref("sales_team.team_sales_department")
+        stock = (
+            self.env["crm.lead"]
+            .with_context(default_team_id=sales.id)
+            .web_read_group([("team_id", "=", sales.id)], ["stage_id"], ["stage_id"])
+        )
+        stock_codes = self.env["crm.stage"].browse(g["stage_id"][0] for g in stock["groups"]).mapped("d2d_code")
+        self.assertFalse(any(stock_codes))
+
+    def test_the_lead_form_opens_on_the_door_to_door_page(self):
+        """The first tab holds the client, apartment and service; revenue,
+        probability, stars and meetings are hidden for a door-to-door lead
+        (and only for one: a stock lead keeps them)."""
+        arch = etree.fromstring(
+            self.env["crm.lead"].with_user(self.supervisor).get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        self.assertEqual(arch.find(".//notebook/page").get("name"), "d2d")
+        hidden = [
+            arch.xpath("//field[@name='expected_revenue']/ancestor::h2[1]")[0],
+            arch.xpath("//button[@name='action_schedule_meeting']")[0],
+            arch.xpath("//field[@name='priority'][@nolabel='1']")[0],
+        ]
+        for node in hidden:
+            self.assertIn("d2d_stage_code", node.get("invisible"), node.tag)
 
     def test_kanban_colours_its_cards_by_their_activities(self):
         Lead, domain, arches = self.views("door_to_door_crm.crm_lead_action_d2d", ("kanban", "search"))
@@ -142,3 +178,47 @@ class TestAgentFollowsLeads(MoveCommon):
         self.assertEqual(rows[booked.id]["d2d_installation_date"], booked.sudo().d2d_installation_ids.start)
         lost_rows = Lead.web_search_read([*domain, ("active", "=", False)], spec)["records"]  # the "Lost" filter
         self.assertEqual([row["lost_reason_id"]["display_name"] for row in lost_rows], [self.lost_reason.name])
+
+
+@tagged("post_install", "-at_install")
+class TestBulkMoves(MoveCommon):
+    """The supervisor selects reviewed leads in a list and moves them at once
+    from the Actions menu; a selection with one lead at another step moves
+    none of them."""
+
+    def run_bulk(self, xmlid, leads, user):
+        action = self.env.ref(f"door_to_door_crm.{xmlid}").with_user(user)
+        return action.with_context(active_model="crm.lead", active_ids=leads.ids, active_id=leads[:1].id).run()
+
+    def test_send_several_to_coordination(self):
+        leads = self.walk(self.knock_lead(), "review") | self.walk(self.knock_lead(), "review")
+        result = self.run_bulk("crm_lead_action_server_d2d_send_to_coordination", leads, self.supervisor)
+        self.assertEqual(leads.mapped("d2d_stage_code"), ["coordination", "coordination"])
+        self.assertIn("2", result["params"]["message"])
+
+    def test_a_mixed_selection_moves_nothing(self):
+        review = self.walk(self.knock_lead(), "review")
+        new = self.knock_lead()
+        with self.assertRefused(UserError):
+            self.run_bulk("crm_lead_action_server_d2d_send_to_coordination", review | new, self.supervisor)
+        self.assertEqual((review.d2d_stage_code, new.d2d_stage_code), ("review", "new"))
+
+    def test_return_several_with_one_reason(self):
+        leads = self.walk(self.knock_lead(), "review") | self.walk(self.knock_lead(), "review")
+        action = self.run_bulk("crm_lead_action_server_d2d_return_to_agent", leads, self.supervisor)
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.supervisor)
+            .with_context(action["context"])
+            .create({"reason": "Add the floor"})
+        )
+        wizard.action_confirm()
+        self.assertEqual(leads.mapped("d2d_stage_code"), ["new", "new"])
+        for lead in leads:
+            self.assertIn("Add the floor", " ".join(self.messages(lead)))
+
+    def test_only_for_supervisors(self):
+        leads = self.walk(self.knock_lead(), "review")
+        with self.assertRefused(AccessError):
+            self.run_bulk("crm_lead_action_server_d2d_send_to_coordination", leads, self.agent)
+        self.assertEqual(leads.d2d_stage_code, "review")

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import D2dLeadCommon
 
@@ -56,6 +56,17 @@ class TestRework(D2dLeadCommon):
         self.assertFalse(only_refusals.lead_ids)
         other_reason = self.env["crm.lost.reason"].create({"name": "Too expensive"})
         self.assertFalse(self.wizard(lost_reason_ids=[(6, 0, other_reason.ids)]).lead_ids)
+
+    def test_the_form_reacts_to_the_date_before_a_territory_is_chosen(self):
+        """As the supervisor fills the form in the web client: the date first,
+        no territory yet. The selection is what their rules let them see."""
+        with Form(self.env["d2d.rework.wizard"].with_user(self.supervisor)) as form:
+            form.before_date = fields.Date.today() - timedelta(days=45)
+            self.assertIn(self.refused, form.apartment_ids)
+            self.assertNotIn(self.other_territory, form.apartment_ids, "another supervisor's territory")
+            self.assertEqual(form.lead_ids[:], self.lost)
+            form.agent_id = self.agent
+        self.assertEqual(form.record.apartment_ids.house_id, self.house_a)
 
     def test_hand_over_gives_new_work_and_keeps_history(self):
         self.territory_a.agent_ids = [(5,)]

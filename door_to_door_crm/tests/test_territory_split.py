@@ -26,7 +26,7 @@ class TestTerritorySplit(D2dLeadCommon):
             .with_user(user or self.supervisor)
             .create({"territory_id": self.district.id, "scope": scope, "agent_ids": [(6, 0, agents.ids)]})
         )
-        wizard.action_split()
+        self.result = wizard.action_split()
         return wizard
 
     def load(self, agent):
@@ -39,6 +39,28 @@ class TestTerritorySplit(D2dLeadCommon):
         for street in set(houses.mapped("street")):
             self.assertEqual(len(houses.filtered(lambda h, s=street: h.street == s).agent_id), 1, street)
         self.assertEqual(sorted([self.load(self.agent), self.load(self.agent_b)]), [160, 160])
+
+    def test_the_result_says_what_each_agent_was_given(self):
+        self.split(self.agent | self.agent_b)
+        expected = sorted(
+            f"{agent.name}: {len(houses)} houses, {self.load(agent)} apartments"
+            for agent in (self.agent, self.agent_b)
+            for houses in [self.district.house_ids.filtered(lambda h, a=agent: h.agent_id == a)]
+        )
+        self.assertEqual(sorted(self.result["params"]["message"].splitlines()), expected)
+        self.assertNotIn(": 0 houses", self.result["params"]["message"])
+        self.assertIn(expected[0], self.district.message_ids[:1].body)
+
+    def test_only_agents_are_offered(self):
+        domain = (
+            self.env["d2d.territory.split.wizard"]
+            ._fields["agent_ids"]
+            .get_domain_list(self.env["d2d.territory.split.wizard"])
+        )
+        offered = self.env["res.users"].search(domain)
+        self.assertLessEqual(self.agent | self.agent_b | self.agent_c, offered)
+        for office in (self.supervisor, self.manager, self.env.ref("base.user_admin"), self.coordinator):
+            self.assertNotIn(office, offered, office.login)
 
     def test_access_follows_the_split_at_once(self):
         House = self.env["d2d.house"]

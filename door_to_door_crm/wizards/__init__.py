@@ -4,3 +4,5 @@ from . import d2d_rework_wizard
 from . import d2d_schedule_wizard
 from . import d2d_postpone_wizard
 from . import d2d_installation_report_wizard
+from . import d2d_quality_call_wizard
+from . import d2d_callcenter_lead_wizard

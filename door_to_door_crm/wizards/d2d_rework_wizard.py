@@ -30,18 +30,26 @@ class D2dReworkWizard(models.TransientModel):
     agent_id = fields.Many2one(
         "res.users",
         string="Hand to agent",
-        domain=lambda self: [("groups_id", "in", self.env.ref("door_to_door_crm.group_d2d_agent").id)],
+        domain=lambda self: self.env["res.users"]._d2d_agents_domain(),
     )
+    # computed as the supervisor (a stored compute runs as superuser by
+    # default): the selection holds only what their rules let them see
     lead_ids = fields.Many2many(
         "crm.lead",
         compute="_compute_selection",
+        compute_sudo=False,
         store=True,
         readonly=False,
         string="Lost leads to work again",
         context={"active_test": False},
     )
     apartment_ids = fields.Many2many(
-        "d2d.apartment", compute="_compute_selection", store=True, readonly=False, string="Apartments to knock again"
+        "d2d.apartment",
+        compute="_compute_selection",
+        compute_sudo=False,
+        store=True,
+        readonly=False,
+        string="Apartments to knock again",
     )
     note = fields.Char(string="Instructions for the agent")
 

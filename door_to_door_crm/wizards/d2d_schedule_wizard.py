@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
 
 class D2dScheduleWizard(models.TransientModel):
@@ -80,6 +81,14 @@ class D2dScheduleSlot(models.TransientModel):
     color = fields.Integer(related="crew_id.color")
     start = fields.Datetime(required=True)
     stop = fields.Datetime(required=True)
+    day = fields.Char(compute="_compute_day", help="The slot's weekday and date, in the user's language and time zone.")
+
+    @api.depends("start")
+    @api.depends_context("tz", "lang")
+    def _compute_day(self):
+        for slot in self:
+            local = fields.Datetime.context_timestamp(slot, slot.start) if slot.start else False
+            slot.day = format_date(self.env, local, date_format="EEE d MMM") if local else False
 
     def action_book(self):
         self.ensure_one()

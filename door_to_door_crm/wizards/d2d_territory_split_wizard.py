@@ -18,7 +18,7 @@ class D2dTerritorySplitWizard(models.TransientModel):
         "res.users",
         string="Agents",
         required=True,
-        domain=lambda self: [("groups_id", "in", self.env.ref("door_to_door_crm.group_d2d_agent").id)],
+        domain=lambda self: self.env["res.users"]._d2d_agents_domain(),
     )
     preview = fields.Text(compute="_compute_preview")
 
@@ -28,16 +28,19 @@ class D2dTerritorySplitWizard(models.TransientModel):
             if not (wizard.territory_id and wizard.agent_ids):
                 wizard.preview = False
                 continue
-            plan = wizard._plan()
-            wizard.preview = "\n".join(
-                self.env._(
-                    "%(agent)s: %(houses)s houses, %(apartments)s apartments",
-                    agent=agent.name,
-                    houses=len(houses),
-                    apartments=sum(houses.mapped("apartment_count")),
-                )
-                for agent, houses in plan.items()
+            wizard.preview = wizard._describe(wizard._plan())
+
+    def _describe(self, plan):
+        """One line per agent of `plan` ({agent: houses}): what they are given."""
+        return "\n".join(
+            self.env._(
+                "%(agent)s: %(houses)s houses, %(apartments)s apartments",
+                agent=agent.name,
+                houses=len(houses),
+                apartments=sum(houses.mapped("apartment_count")),
             )
+            for agent, houses in plan.items()
+        )
 
     def _houses_to_split(self):
         domain = [("territory_id", "=", self.territory_id.id)]
@@ -78,11 +81,13 @@ class D2dTerritorySplitWizard(models.TransientModel):
                 self.env._("There is no house to split in %(territory)s.", territory=self.territory_id.name)
             )
         plan = self._plan()
+        # described before the houses are written: the plan of the houses
+        # still to split would be empty afterwards
+        message = self._describe(plan)
         for agent, houses in plan.items():
             houses.write({"agent_id": agent.id})
         # The agents now work the houses given to them, not the whole territory.
         self.territory_id.write({"agent_ids": [fields.Command.unlink(agent.id) for agent in plan]})
-        message = self.preview
         self.territory_id.message_post(body=self.env._("Houses split between agents:\n%(plan)s", plan=message))
         return {
             "type": "ir.actions.client",

@@ -15,6 +15,8 @@ import {
     sendPending,
 } from "./queue";
 import {SNAPSHOT_TIMEOUT, jsonRpc} from "./rpc";
+import {MyRank} from "./my_rank";
+import {currentPosition} from "./position";
 
 const COMPETITOR = "competitor";
 const LEAD = "lead";
@@ -144,12 +146,14 @@ export class AgentModel {
         if (note.trim() !== (apartment.note || "").trim()) {
             await this.addNote(apartment, note);
         }
+        const time = Date.now();
         const event = {
             type: "visit",
             uuid: newUuid(),
             apartment_id: apartment.id,
-            time: Date.now(),
+            time,
             note: note.trim() || false,
+            ...(await currentPosition()),
             ...values,
         };
         await this.queue.add(event);
@@ -548,7 +552,7 @@ export class RefusedEvent extends Component {
 
 export class AgentApp extends Component {
     static props = {model: Object};
-    static components = {SyncBar, ApartmentCard, RefusedEvent};
+    static components = {SyncBar, ApartmentCard, RefusedEvent, MyRank};
     static template = xml`
         <div class="o_d2d_agent">
             <SyncBar model="props.model"/>
@@ -563,6 +567,7 @@ export class AgentApp extends Component {
                 <button t-att-class="{active: ui.tab === 'houses'}" t-on-click="() => this.go('houses')" t-esc="t.houses"/>
                 <button t-att-class="{active: ui.tab === 'leads'}" t-on-click="() => this.go('leads')" t-esc="t.leads"/>
                 <button t-att-class="{active: ui.tab === 'potential'}" t-on-click="() => this.go('potential')" t-esc="t.potential"/>
+                <button t-att-class="{active: ui.tab === 'rank'}" t-on-click="() => this.go('rank')" t-esc="t.my_rank"/>
             </nav>
             <div t-if="!state.houses.length" class="o_d2d_empty" t-esc="t.no_data"/>
             <ApartmentCard t-if="openApartmentRecord" model="props.model" apartment="openApartmentRecord"
@@ -606,6 +611,9 @@ export class AgentApp extends Component {
                     <span t-esc="apartmentLabel(apartment)"/>
                     <span t-attf-class="o_d2d_badge o_d2d_status_#{apartment.status}" t-esc="resultLabel(apartment.status)"/>
                 </div>
+            </t>
+            <t t-elif="ui.tab === 'rank'">
+                <MyRank model="props.model"/>
             </t>
         </div>`;
 

@@ -1,41 +1,36 @@
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
+import { openQueueCard } from "./callcenter_queue";
 
 // Sent by d2d.callcenter.incoming_call (models/d2d_callcenter.py, POP_NOTIFICATION).
 export const POP_NOTIFICATION = "door_to_door_crm.callcenter_pop";
+// The "number not found" card's form (wizards/d2d_callcenter_lead_wizard.py).
+const NEW_LEAD_WIZARD = "d2d.callcenter.lead.wizard";
 
 /**
  * Screen pop: when the telephony announces a call for this user, open the
- * caller's lead (the best card the user may open) without reloading the page,
- * or say who calls, or that the number is unknown.
+ * caller's card in the quality-call queue (the best card the user may open)
+ * without reloading the page, or say who calls, or that the number is unknown.
  */
 export const callcenterService = {
     dependencies: ["action", "bus_service", "notification"],
     start(env, { action, bus_service, notification }) {
-        function openLead(card) {
-            return action.doAction({
-                type: "ir.actions.act_window",
-                res_model: "crm.lead",
-                res_id: card.lead_id,
-                views: [[false, "form"]],
-                target: "current",
-            });
-        }
-
+        /** The "number not found" card: say so, and offer to write the caller down as a lead. */
         async function notFound(phone) {
             const buttons = [];
-            if (await user.checkAccessRight("crm.lead", "create")) {
+            if (await user.checkAccessRight(NEW_LEAD_WIZARD, "create")) {
                 buttons.push({
                     name: _t("Create a lead"),
                     primary: true,
                     onClick: () =>
                         action.doAction({
                             type: "ir.actions.act_window",
-                            res_model: "crm.lead",
+                            name: _t("New client on the phone"),
+                            res_model: NEW_LEAD_WIZARD,
                             views: [[false, "form"]],
-                            target: "current",
-                            context: { default_phone: phone, default_type: "opportunity" },
+                            target: "new",
+                            context: { default_phone: phone },
                         }),
                 });
             }
@@ -43,6 +38,7 @@ export const callcenterService = {
                 title: _t("Incoming call"),
                 type: "warning",
                 sticky: true,
+                className: "o_d2d_callcenter_not_found",
                 buttons,
             });
         }
@@ -62,7 +58,7 @@ export const callcenterService = {
                 sticky: !openable,
             });
             if (openable) {
-                await openLead(openable);
+                await openQueueCard(action, openable.lead_id);
             }
         });
         bus_service.start();

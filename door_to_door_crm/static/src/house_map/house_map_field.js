@@ -23,6 +23,11 @@ export class HouseMapField extends Component {
         return Object.entries(this.map.statuses).map(([status, label]) => ({status, label}));
     }
 
+    /** The competitors whose clients live in the house, with their colour. */
+    get competitors() {
+        return this.map.competitors || [];
+    }
+
     cellTitle(cell) {
         return `${cell.number}: ${this.map.statuses[cell.status] || cell.status}`;
     }
