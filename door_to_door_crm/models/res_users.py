@@ -1,5 +1,6 @@
 from odoo import api, models
 from odoo.osv import expression
+from odoo.tools.safe_eval import safe_eval
 
 from .crm_lead import MANAGER_GROUP
 
@@ -25,12 +26,68 @@ D2D_LEAD_ROLE_DOMAINS = {
     ],
     "door_to_door_crm.group_d2d_callcenter": lambda uid: [("d2d_stage_code", "=", "quality")],
 }
+# The work each role opens on (its home action and the app icon's), the
+# first role the user holds winning: a manager holds every role's group.
+D2D_HOME_ACTIONS = (
+    ("door_to_door_crm.group_d2d_manager", "door_to_door_crm.crm_lead_action_d2d", {}),
+    (
+        "door_to_door_crm.group_d2d_supervisor",
+        "door_to_door_crm.crm_lead_action_d2d",
+        {"search_default_my_responsibility": 1},
+    ),
+    ("door_to_door_crm.group_d2d_coordinator", "door_to_door_crm.crm_lead_action_d2d_coordination", {}),
+    ("door_to_door_crm.group_d2d_callcenter", "door_to_door_crm.d2d_callcenter_queue_action", {}),
+    ("door_to_door_crm.group_d2d_installer", "door_to_door_crm.d2d_installation_action_my_jobs", {}),
+    ("door_to_door_crm.group_d2d_agent", "door_to_door_crm.d2d_agent_app_action", {}),
+)
+HOME_SERVER_ACTION = "door_to_door_crm.action_server_d2d_home"
+
 # Roles that only read leads (ir.model.access.csv gives them no more).
 D2D_READ_ONLY_GROUPS = ("door_to_door_crm.group_d2d_installer",)
 
 
 class ResUsers(models.Model):
     _inherit = "res.users"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        users = super().create(vals_list)
+        users._d2d_set_home_action()
+        return users
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "groups_id" in vals or any(key.startswith("in_group_") or key.startswith("sel_groups_") for key in vals):
+            self._d2d_set_home_action()
+        return result
+
+    def _d2d_set_home_action(self):
+        """Users who get a door-to-door role and have no home action of
+        their own open on their role's work (see _d2d_home_action)."""
+        home = self.env.ref(HOME_SERVER_ACTION, raise_if_not_found=False)
+        agent_group = self.env.ref("door_to_door_crm.group_d2d_agent", raise_if_not_found=False)
+        other_roles = [self.env.ref(group, raise_if_not_found=False) for group, _xmlid, _ctx in D2D_HOME_ACTIONS]
+        roles = agent_group.browse({group.id for group in [agent_group, *other_roles] if group})
+        if not (home and roles):
+            return
+        newcomers = self.filtered(lambda user: not user.action_id and user.groups_id & roles)
+        if newcomers:
+            newcomers.sudo().write({"action_id": home.id})
+
+    @api.model
+    def _d2d_home_action(self):
+        """The action of the current user's door-to-door work: the pipeline
+        for the manager, the leads waiting for them for a supervisor, the
+        coordination queue, the quality calls, the installer's jobs, the
+        agent's tablet. Called by the server action of the app's icon and of
+        the users' home."""
+        for group, xmlid, context in D2D_HOME_ACTIONS:
+            if self.env.user.has_group(group):
+                action = self.env["ir.actions.actions"]._for_xml_id(xmlid)
+                if context:
+                    action["context"] = {**safe_eval(action.get("context") or "{}", {"uid": self.env.uid}), **context}
+                return action
+        return self.env["ir.actions.actions"]._for_xml_id("mail.action_discuss")
 
     @api.model
     def _d2d_agents_domain(self):

@@ -31,3 +31,4 @@ from . import test_agent_stats
 from . import test_presence
 from . import test_market_share
 from . import test_actions
+from . import test_home
