@@ -6,6 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .d2d_notification import notification
 from .d2d_visit import CLIENT_DETAIL_GROUPS, SERVICES
 
 # Steps of the workflow where a lead is still open.
@@ -314,19 +315,15 @@ class CrmLead(models.Model):
         if self.env.su or len(self.with_context(active_test=False).search([("id", "in", self.ids)])) == len(self):
             return True
         step = self.sudo()[:1].stage_id.name
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._("The lead went on to the step “%(step)s”, out of your list.", step=step),
-                # fresh breadcrumbs ("main"): none leads back to the lead gone
-                "next": {
-                    **self.env["ir.actions.act_window"]._for_xml_id("door_to_door_crm.crm_lead_action_d2d"),
-                    "target": "main",
-                },
+        return notification(
+            self.env._("The lead went on to the step “%(step)s”, out of your list.", step=step),
+            kind="success",
+            # fresh breadcrumbs ("main"): none leads back to the lead gone
+            next_action={
+                **self.env["ir.actions.act_window"]._for_xml_id("door_to_door_crm.crm_lead_action_d2d"),
+                "target": "main",
             },
-        }
+        )
 
     @api.model
     def _read_group_stage_ids(self, stages, domain):
@@ -343,17 +340,11 @@ class CrmLead(models.Model):
         _d2d_action_after_move)."""
         if isinstance(after_move, dict):
             return after_move
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._(
-                    "%(count)s leads went on to the step “%(step)s”.", count=len(self), step=self[:1].stage_id.name
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(
+            self.env._("%(count)s leads went on to the step “%(step)s”.", count=len(self), step=self[:1].stage_id.name),
+            kind="success",
+            next_action={"type": "ir.actions.client", "tag": "soft_reload"},
+        )
 
     def action_d2d_open_reason_wizard(self):
         """Open the small wizard that asks the reason of a return."""

@@ -2,6 +2,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
+from ..models.d2d_notification import notification
+
 
 class D2dCallcenterLeadWizard(models.TransientModel):
     """The "number not found" card's "Create a lead": an unknown caller
@@ -32,19 +34,14 @@ class D2dCallcenterLeadWizard(models.TransientModel):
                 user_id=owner.id,
                 summary=self.env._("Call back the caller and send an agent"),
             )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._(
-                    "The lead of %(name)s is created for %(owner)s.",
-                    name=lead.contact_name,
-                    owner=owner.name or self.env._("the door-to-door office"),
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(
+            self.env._(
+                "The lead of %(name)s is created for %(owner)s.",
+                name=lead.contact_name,
+                owner=owner.name or self.env._("the door-to-door office"),
+            ),
+            kind="success",
+        )
 
     def _lead_values(self, e164, owner):
         # no sales team: the door-to-door team's stages are the workflow's

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.crm_lead import OPEN_STEPS
+from ..models.d2d_notification import notification
 
 REWORK_RESULTS = ("refusal", "competitor", "closed")
 
@@ -119,17 +120,12 @@ class D2dReworkWizard(models.TransientModel):
         (self.apartment_ids | self.lead_ids.d2d_apartment_id).sudo().write(
             {"rework_agent_id": self.agent_id.id, "rework_date": now, "archive_date": False, "archive_reason": False}
         )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Work handed over"),
-                "message": self.env._(
-                    "%(agent)s gets %(leads)s leads and %(apartments)s apartments to knock again.",
-                    agent=self.agent_id.name,
-                    leads=len(self.lead_ids),
-                    apartments=len(self.apartment_ids),
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(
+            self.env._(
+                "%(agent)s gets %(leads)s leads and %(apartments)s apartments to knock again.",
+                agent=self.agent_id.name,
+                leads=len(self.lead_ids),
+                apartments=len(self.apartment_ids),
+            ),
+            title=self.env._("Work handed over"),
+        )

@@ -3,6 +3,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.d2d_notification import notification
+
 
 class D2dTerritorySplitWizard(models.TransientModel):
     _name = "d2d.territory.split.wizard"
@@ -89,13 +91,4 @@ class D2dTerritorySplitWizard(models.TransientModel):
         # The agents now work the houses given to them, not the whole territory.
         self.territory_id.write({"agent_ids": [fields.Command.unlink(agent.id) for agent in plan]})
         self.territory_id.message_post(body=self.env._("Houses split between agents:\n%(plan)s", plan=message))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Territory split"),
-                "message": message,
-                "sticky": False,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(message, title=self.env._("Territory split"))
