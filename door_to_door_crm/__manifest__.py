@@ -1,6 +1,6 @@
 {
     "name": "Door-to-Door CRM",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "summary": "Door-to-door sales and installation for internet/TV providers",
     "author": "door_to_door_crm developers",
@@ -13,14 +13,16 @@
         "mail",
         "phone_validation",
         "bus",
+        "base_geolocalize",
     ],
     "external_dependencies": {
-        "python": ["phonenumbers", "Pillow"],
+        "python": ["phonenumbers", "Pillow", "openupgradelib"],
     },
     "data": [
         "security/d2d_security.xml",
         "security/ir.model.access.csv",
         "security/d2d_rules.xml",
+        "security/d2d_company_rules.xml",
         "data/crm_team_data.xml",
         "data/crm_stage_data.xml",
         "data/mail_activity_type_data.xml",
@@ -32,8 +34,11 @@
         "wizards/d2d_quality_call_wizard_views.xml",
         "wizards/d2d_callcenter_lead_wizard_views.xml",
         "views/d2d_competitor_views.xml",
+        "views/d2d_tariff_views.xml",
+        "views/d2d_equipment_views.xml",
         "views/d2d_territory_views.xml",
         "views/d2d_house_views.xml",
+        "views/d2d_house_map_views.xml",
         "views/d2d_entrance_views.xml",
         "views/d2d_apartment_views.xml",
         "views/d2d_visit_views.xml",
@@ -60,20 +65,35 @@
         "demo/d2d_territory_demo.xml",
         "demo/d2d_house_demo.xml",
         "demo/d2d_visit_demo.xml",
+        "demo/d2d_tariff_demo.xml",
         "demo/d2d_pipeline_demo.xml",
+        "demo/d2d_map_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "door_to_door_crm/static/src/house_map/*",
             "door_to_door_crm/static/src/lead_kanban/*",
             "door_to_door_crm/static/src/job_report/*",
+            "door_to_door_crm/static/src/jobs/*",
             "door_to_door_crm/static/src/callcenter/*",
             "door_to_door_crm/static/src/leaderboard/*",
+            "door_to_door_crm/static/lib/leaflet/leaflet.css",
+            "door_to_door_crm/static/lib/leaflet/leaflet.js",
+            "door_to_door_crm/static/src/map/*",
+            "door_to_door_crm/static/src/house_map_view/*",
         ],
+        # The tablet's own bundle (as the Point of Sale's): Owl, the template
+        # registry of the web client, Leaflet, the shared map, and the app.
         "door_to_door_crm.assets_agent_app": [
             "web/static/src/module_loader.js",
             "web/static/lib/owl/owl.js",
             "web/static/lib/owl/odoo_module.js",
+            "web/static/src/core/template_inheritance.js",
+            "web/static/src/core/templates.js",
+            "door_to_door_crm/static/src/agent_app/app/agent_variables.scss",
+            "door_to_door_crm/static/lib/leaflet/leaflet.css",
+            "door_to_door_crm/static/lib/leaflet/leaflet.js",
+            "door_to_door_crm/static/src/map/*",
             "door_to_door_crm/static/src/agent_app/**/*",
         ],
         "web.assets_tests": [
@@ -81,9 +101,9 @@
         ],
         # hoot unit tests of the agent app (tests/test_agent_app_js.py)
         "web.assets_unit_tests": [
-            "door_to_door_crm/static/src/agent_app/queue.js",
-            "door_to_door_crm/static/src/agent_app/rpc.js",
-            "door_to_door_crm/static/src/agent_app/position.js",
+            # the app's plain modules: queue, merge rules, event kinds, phone rules
+            "door_to_door_crm/static/src/agent_app/core/*",
+            "door_to_door_crm/static/tests/agent_phone_cases.js",
             "door_to_door_crm/static/tests/**/*.test.js",
         ],
     },

@@ -19,6 +19,8 @@ JSON_MIMETYPES = ("application/json", "application/json-rpc")
 # The framing protection of Odoo's own web client (web/controllers/home.py):
 # no other site may show the app in a frame (clickjacking).
 FRAME_HEADERS = [("X-Frame-Options", "DENY"), ("Content-Security-Policy", "frame-ancestors 'none'")]
+# The app's icons (static/description/icon_<size>.png), as Android asks for them.
+MANIFEST_ICON_SIZES = (192, 512)
 
 
 def rpc_error(error):
@@ -42,16 +44,50 @@ class AgentApp(http.Controller):
             "strings": request.env["d2d.agent.sync"]._app_strings(),
             "results": request.env["d2d.agent.sync"]._app_results(),
         }
+        tiles = request.env["d2d.house"].d2d_map_tiles()
+        session.update(map_tile_url=tiles["url"], map_attribution=tiles["attribution"])
         return request.render(
             "door_to_door_crm.agent_app_page",
             {
                 # JSON inside <script>: "<" escaped so that no text can close the tag
                 "session_json": Markup(json.dumps(session).replace("<", "\\u003c")),
                 # the language of the words of the page, as HTML names it
-                "html_lang": (request.env.lang or "en_US").replace("_", "-"),
+                "html_lang": self._html_lang(),
+                "title": request.env._("Door-to-door"),
             },
             headers=[("Cache-Control", "no-store"), *FRAME_HEADERS],
         )
+
+    @http.route("/d2d/manifest.webmanifest", type="http", auth="user", methods=["GET"], readonly=True)
+    def web_app_manifest(self):
+        """The web app manifest: "add to home screen" makes the tablet page an
+        app with its icon, opening full screen, in the user's language."""
+        manifest = {
+            "name": request.env._("Door-to-door"),
+            "short_name": request.env._("Door-to-door"),
+            "lang": self._html_lang(),
+            "start_url": "/d2d/agent",
+            "scope": "/d2d/",
+            "display": "standalone",
+            "orientation": "portrait",
+            "background_color": "#f1f3f5",
+            "theme_color": "#146c43",
+            "icons": [
+                {
+                    "src": f"/door_to_door_crm/static/description/icon_{size}.png",
+                    "sizes": f"{size}x{size}",
+                    "type": "image/png",
+                }
+                for size in MANIFEST_ICON_SIZES
+            ],
+        }
+        return request.make_response(
+            json.dumps(manifest),
+            headers=[("Content-Type", "application/manifest+json"), ("Cache-Control", "no-cache"), *FRAME_HEADERS],
+        )
+
+    def _html_lang(self):
+        return (request.env.lang or "en_US").replace("_", "-")
 
     @http.route("/d2d/sw.js", type="http", auth="none", methods=["GET"])
     def service_worker(self):

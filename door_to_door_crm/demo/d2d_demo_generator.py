@@ -20,7 +20,19 @@ RESULT_WEIGHTS = [
     ("client", 10),
     ("lead", 8),
 ]
-FIRST_NAMES = ["Alexei", "Natalia", "Pavel", "Irina", "Andrei", "Svetlana", "Nikolai", "Tatiana", "Yuri", "Ksenia"]
+# The demo's clients are Russian, as the provider's are.
+FIRST_NAMES = [
+    "Алексей",
+    "Наталья",
+    "Павел",
+    "Ирина",
+    "Андрей",
+    "Светлана",
+    "Николай",
+    "Татьяна",
+    "Юрий",
+    "Ксения",
+]
 MOBILE_PREFIXES = ["903", "905", "910", "915", "916", "917", "925", "926", "960", "965", "977", "985"]
 
 
@@ -73,6 +85,12 @@ class D2dDemoGenerator(models.AbstractModel):
         return self.env["d2d.visit"].sudo().with_context(tracking_disable=True).create(vals_list)
 
     @api.model
+    def _demo_tariffs(self):
+        """The provider's tariffs (the demo's), or one made for a database without them."""
+        Tariff = self.env["d2d.tariff"].sudo()
+        return Tariff.search([]) or Tariff.create({"name": "Домашний 500", "monthly_fee": 650})
+
+    @api.model
     def _walk_pipeline(self, review=12, coordination=10, scheduled=6, quality=4, done=4):
         """Walk some of the demo leads (made by the demo visits) through the
         workflow with its own moves, so every step has leads to show."""
@@ -83,12 +101,15 @@ class D2dDemoGenerator(models.AbstractModel):
         forward = leads[review:]
         forward.action_d2d_send_to_coordination()
         booked = forward[coordination:]
+        tariffs = self._demo_tariffs()
+        router = self.env["d2d.equipment"].sudo().search([], limit=1)
         for index, lead in enumerate(forward[: coordination // 2] | booked):
             lead.write(
                 {
                     "d2d_passport": f"45{index:02d} 1{index:05d}",
-                    "d2d_passport_issued": "MVD Moscow, 2015-06-01",
-                    "d2d_tariff": "Home 500 Mbit/s",
+                    "d2d_passport_issued": "ГУ МВД России по г. Москве, 01.06.2015",
+                    "d2d_tariff_id": tariffs[index % len(tariffs)].id,
+                    "d2d_equipment_line_ids": [(0, 0, {"equipment_id": router.id, "quantity": 1})] if router else [],
                 }
             )
         now = fields.Datetime.now()
@@ -107,7 +128,7 @@ class D2dDemoGenerator(models.AbstractModel):
                 lead.action_d2d_schedule(crew.id, start, stop)
         reported = reported.filtered(lambda lead: lead.d2d_stage_code == "scheduled")
         self._report_jobs(reported.d2d_installation_ids)
-        reported[quality:].action_d2d_quality_call(ok=True, note=self.env._("Demo: client happy"))
+        reported[quality:].action_d2d_quality_call(ok=True, note="Клиент доволен")
         return True
 
     @api.model

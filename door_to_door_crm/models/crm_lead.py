@@ -5,8 +5,11 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
+from .d2d_cron import CRON_BATCH_SIZE, locked_batch
 from .d2d_notification import notification
+from .d2d_phone_rules import normalise_phone
 from .d2d_visit import CLIENT_DETAIL_GROUPS, SERVICES
 
 # Steps of the workflow where a lead is still open.
@@ -81,11 +84,18 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------
 
     @api.depends(
-        "date_last_stage_update", "stage_id.d2d_time_limit_hours", "d2d_stage_code", "active", "d2d_postponed_until"
+        "date_last_stage_update",
+        "stage_id.d2d_time_limit_hours",
+        "stage_id.d2d_company_limit_ids.time_limit_hours",
+        "stage_id.d2d_company_limit_ids.company_id",
+        "company_id",
+        "d2d_stage_code",
+        "active",
+        "d2d_postponed_until",
     )
     def _compute_d2d_deadline(self):
         for lead in self:
-            limit = lead.stage_id.d2d_time_limit_hours
+            limit = lead.stage_id._d2d_time_limit(lead.company_id) if lead.stage_id else 0
             open_step = lead.active and lead.d2d_stage_code in OPEN_STEPS
             # a postponed lead is not late: its time runs again from its date
             since = max(filter(None, (lead.date_last_stage_update, lead.d2d_postponed_until)), default=False)
@@ -109,21 +119,15 @@ class CrmLead(models.Model):
             since = lead.date_last_stage_update
             lead.d2d_waiting_days = (now - since).days if since else 0
 
-    @api.depends("date_closed", "active", "stage_id.is_won")
+    # not on the company's number of days: saving the settings updates every
+    # lead at once in SQL (see `_cron_d2d_hide_closed_leads`)
+    @api.depends("date_closed", "active", "stage_id.is_won", "company_id")
     def _compute_d2d_hidden(self):
-        cutoff = self._d2d_hide_cutoff()
+        now = fields.Datetime.now()
         for lead in self:
             closed = not lead.active or lead.stage_id.is_won
-            lead.d2d_hidden = bool(closed and lead.date_closed and lead.date_closed < cutoff)
-
-    @api.model
-    def _d2d_hide_cutoff(self):
-        days = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("door_to_door_crm.hide_closed_after_days", DEFAULT_HIDE_CLOSED_AFTER_DAYS)
-        )
-        return fields.Datetime.now() - timedelta(days=days)
+            days = (lead.company_id or self.env.company).sudo().d2d_hide_closed_after_days
+            lead.d2d_hidden = bool(closed and lead.date_closed and lead.date_closed < now - timedelta(days=days))
 
     # ------------------------------------------------------------------
     # CRUD
@@ -244,26 +248,26 @@ class CrmLead(models.Model):
             raise UserError(self.env._("Only the agent of “%(lead)s” can submit it.", lead=not_own[0].name))
         self._d2d_check_phone()
         self._d2d_move("review", ("new",))
-        return self._d2d_action_after_move()
+        return self._d2d_action_after_move(origin="new")
 
     def action_d2d_return_to_agent(self, reason=None):
         """Supervisor: review → new, with the reason the agent must fix."""
         self._d2d_check_role("door_to_door_crm.group_d2d_supervisor")
         self._d2d_move("new", ("review",), reason=self._d2d_required_reason(reason))
-        return self._d2d_action_after_move()
+        return self._d2d_action_after_move(origin="review")
 
     def action_d2d_send_to_coordination(self):
         """Supervisor: review → coordination, to book an installation."""
         self._d2d_check_role("door_to_door_crm.group_d2d_supervisor")
         self._d2d_check_phone()
         self._d2d_move("coordination", ("review",))
-        return self._d2d_action_after_move()
+        return self._d2d_action_after_move(origin="review")
 
     def action_d2d_return_to_supervisor(self, reason=None):
         """Coordinator: coordination → review, with a reason."""
         self._d2d_check_role("door_to_door_crm.group_d2d_coordinator")
         self._d2d_move("review", ("coordination",), reason=self._d2d_required_reason(reason))
-        return self._d2d_action_after_move()
+        return self._d2d_action_after_move(origin="coordination")
 
     def action_d2d_quality_call(self, ok=True, note=None):
         """Call-centre: the client confirms the connection (quality → done),
@@ -273,7 +277,7 @@ class CrmLead(models.Model):
             self._d2d_move("done", ("quality",), reason=note)
         else:
             self._d2d_move("coordination", ("quality",), reason=self._d2d_required_reason(note))
-        return self._d2d_action_after_move()
+        return self._d2d_action_after_move(origin="quality")
 
     def action_set_lost(self, **additional_values):
         """Lost from any open step, with Odoo's lost reasons; the apartment goes
@@ -307,22 +311,36 @@ class CrmLead(models.Model):
         lost._d2d_as_move().write({"d2d_responsible_id": False})
         return True
 
-    def _d2d_action_after_move(self):
+    def _d2d_action_after_move(self, origin=None):
         """What the web client does once the user moved these leads: reload
         them (True) while the user still sees them; else, as the lead left the
         user's sight with its new step (a coordinator's return, a quality
-        call), say where it went and open the door-to-door leads."""
+        call), say where it went and open the next lead of the same queue
+        (the oldest one the user sees still waiting at the step `origin` the
+        leads left), or the door-to-door leads when none is left. Fresh
+        breadcrumbs (target "main"): none leads back to the lead gone."""
         if self.env.su or len(self.with_context(active_test=False).search([("id", "in", self.ids)])) == len(self):
             return True
         step = self.sudo()[:1].stage_id.name
+        queue = {
+            **self.env["ir.actions.act_window"]._for_xml_id("door_to_door_crm.crm_lead_action_d2d"),
+            "target": "main",
+        }
+        following = (
+            self.search(
+                [("d2d_stage_code", "=", origin), ("id", "not in", self.ids)],
+                order="date_last_stage_update, id",
+                limit=1,
+            )
+            if origin
+            else self.browse()
+        )
+        if following:
+            queue.update(res_id=following.id, views=[(False, "form")], view_mode="form")
         return notification(
             self.env._("The lead went on to the step “%(step)s”, out of your list.", step=step),
             kind="success",
-            # fresh breadcrumbs ("main"): none leads back to the lead gone
-            next_action={
-                **self.env["ir.actions.act_window"]._for_xml_id("door_to_door_crm.crm_lead_action_d2d"),
-                "target": "main",
-            },
+            next_action=queue,
         )
 
     @api.model
@@ -445,11 +463,16 @@ class CrmLead(models.Model):
 
     @api.model
     def _d2d_format_phone(self, number):
-        """E.164 form of a phone typed by an agent or a client; a clear
-        UserError when it cannot be a phone number."""
-        return self._phone_format(
-            number=number, country=self._d2d_phone_country(), force_format="E164", raise_exception=True
-        )
+        """E.164 form of a phone typed by an agent or a client, by the rules
+        the tablet applies too (models/d2d_phone_rules.py): a Russian form
+        (8…, 7…, 9…, +7…) is read as Russian whatever the company's country,
+        another country's number must come with its +<country>; phonenumbers
+        then checks it. A clear UserError when it cannot be a phone number."""
+        phone, error = normalise_phone(number)
+        if error:
+            raise UserError(self.env._("“%(phone)s” is not a phone number.", phone=number or ""))
+        country = self.env.ref("base.ru") if phone.startswith("+7") else self._d2d_phone_country()
+        return self._phone_format(number=phone, country=country, force_format="E164", raise_exception=True)
 
     def _d2d_move(self, target_code, allowed_from, reason=None):
         """Move these leads to the stage of `target_code`, provided each one is
@@ -476,7 +499,8 @@ class CrmLead(models.Model):
                 )
             )
         origins = {lead.id: lead.stage_id.name for lead in self}
-        self._d2d_as_move().write(
+        # the reason rides on the stage log's row of the move (crm_lead_stage_log.py)
+        self._d2d_as_move().with_context(d2d_move_reason=reason or False).write(
             {"stage_id": target.id, "date_last_stage_update": fields.Datetime.now(), "d2d_escalation_level": "0"}
         )
         # The mover may lose sight of the lead with its new step: the
@@ -524,15 +548,15 @@ class CrmLead(models.Model):
         return users
 
     @api.model
-    def _d2d_default_user(self, parameter, group_xmlid):
-        """The user set in the settings for a role, else the first user
-        holding that role without being a manager."""
-        user_id = self.env["ir.config_parameter"].sudo().get_param(f"door_to_door_crm.{parameter}")
-        user = self.env["res.users"].sudo().browse(int(user_id)).exists() if user_id else None
-        if user and user.active:
+    def _d2d_default_user(self, company, company_field, group_xmlid):
+        """The user the company's settings name for a role, else the first
+        user of the company holding that role without being a manager."""
+        user = company.sudo()[company_field]
+        if user.active:
             return user
         managers = self.env.ref(MANAGER_GROUP).sudo().users
         candidates = self._d2d_users_of(group_xmlid, exclude_superuser=True)
+        candidates = candidates.filtered(lambda candidate: company in candidate.company_ids) or candidates
         return (candidates - managers)[:1] or candidates[:1]
 
     def _d2d_responsible_new(self):
@@ -541,13 +565,22 @@ class CrmLead(models.Model):
     def _d2d_responsible_review(self):
         return {lead.id: lead.d2d_territory_id.supervisor_id for lead in self}
 
+    def _d2d_responsible_by_company(self, company_field, group_xmlid):
+        result = {}
+        companies = self.company_id | (
+            self.env.company if not all(self.mapped("company_id")) else self.env["res.company"]
+        )
+        for company in companies:
+            user = self._d2d_default_user(company, company_field, group_xmlid)
+            leads = self.filtered(lambda lead, company=company: (lead.company_id or lead.env.company) == company)
+            result.update(dict.fromkeys(leads.ids, user))
+        return result
+
     def _d2d_responsible_coordination(self):
-        coordinator = self._d2d_default_user("default_coordinator_id", "door_to_door_crm.group_d2d_coordinator")
-        return dict.fromkeys(self.ids, coordinator)
+        return self._d2d_responsible_by_company("d2d_coordinator_id", "door_to_door_crm.group_d2d_coordinator")
 
     def _d2d_responsible_quality(self):
-        operator = self._d2d_default_user("default_callcenter_id", "door_to_door_crm.group_d2d_callcenter")
-        return dict.fromkeys(self.ids, operator)
+        return self._d2d_responsible_by_company("d2d_callcenter_id", "door_to_door_crm.group_d2d_callcenter")
 
     def _d2d_close_step_activities(self):
         """Mark done the workflow activities of the step the leads leave."""
@@ -566,10 +599,13 @@ class CrmLead(models.Model):
             leads._d2d_as_move().write({"d2d_responsible_id": user.id})
         self._d2d_schedule_activities(
             {lead: responsible[lead.id] for lead in self},
-            summary=lambda lead: self.env._("Door-to-door: %(step)s", step=lead.stage_id.name),
+            summary=lambda lead: lead.env._("Door-to-door: %(step)s", step=lead.stage_id.name),
         )
 
     def _d2d_schedule_activities(self, user_of_lead, summary, note=None):
+        """Plan the step's activity of each lead for its user; `summary` and
+        `note` are called with the lead in that user's language (the title a
+        Russian user reads is in Russian, whoever moved the lead)."""
         activity_type = self._d2d_activity_type()
         model_id = self.env["ir.model"]._get_id("crm.lead")
         today = fields.Date.context_today(self)
@@ -580,8 +616,8 @@ class CrmLead(models.Model):
                     "res_id": lead.id,
                     "activity_type_id": activity_type.id,
                     "user_id": user.id,
-                    "summary": summary(lead),
-                    "note": note,
+                    "summary": summary(lead.with_context(lang=user.lang)),
+                    "note": note and note(lead.with_context(lang=user.lang)),
                     "date_deadline": max(today, (lead.d2d_deadline or fields.Datetime.now()).date()),
                 }
                 for lead, user in user_of_lead.items()
@@ -590,22 +626,34 @@ class CrmLead(models.Model):
         )
 
     @api.model
-    def _cron_d2d_escalate(self):
+    def _cron_d2d_escalate(self, batch_size=CRON_BATCH_SIZE):
         """Escalate leads past their step's deadline: first to the territory's
         supervisor, then, one more time limit later, to a manager. Each level
-        is reached once per stay in a step (a move resets it)."""
-        now = fields.Datetime.now()
-        overdue = self.search([("d2d_deadline", "<", now), ("d2d_escalation_level", "!=", "2")])
-        to_supervisor = overdue.filtered(lambda lead: lead.d2d_escalation_level == "0")
-        to_manager = (overdue - to_supervisor).filtered(
-            lambda lead: lead.d2d_deadline + timedelta(hours=lead.stage_id.d2d_time_limit_hours) < now
+        is reached once per stay in a step (a move resets it). One batch per
+        call, its progress told to the cron runner."""
+        overdue = SQL(
+            """
+            SELECT l.id FROM crm_lead l JOIN crm_stage s ON s.id = l.stage_id
+             WHERE l.active AND l.d2d_deadline < %(now)s
+               AND (l.d2d_escalation_level = '0'
+                    OR l.d2d_escalation_level = '1'
+                       AND l.d2d_deadline + make_interval(hours => COALESCE(
+                               (SELECT c.time_limit_hours FROM d2d_stage_company_limit c
+                                 WHERE c.stage_id = s.id AND c.company_id = l.company_id),
+                               s.d2d_time_limit_hours)) < %(now)s)
+            """,
+            now=fields.Datetime.now(),
         )
+        self.env["d2d.stage.company.limit"].flush_model()
+        leads = locked_batch(self, overdue, batch_size, ["d2d_deadline", "d2d_escalation_level", "stage_id"])
+        to_supervisor = leads.filtered(lambda lead: lead.d2d_escalation_level == "0")
+        to_manager = leads - to_supervisor
         manager = self._d2d_fallback_responsible()
         to_supervisor._d2d_escalate(
             "1", {lead: lead.d2d_territory_id.supervisor_id or manager for lead in to_supervisor}
         )
         to_manager._d2d_escalate("2", dict.fromkeys(to_manager, manager))
-        return len(to_supervisor) + len(to_manager)
+        return len(leads)
 
     def _d2d_escalate(self, level, user_of_lead):
         if not self:
@@ -613,8 +661,10 @@ class CrmLead(models.Model):
         self._d2d_as_move().write({"d2d_escalation_level": level})
         self._d2d_schedule_activities(
             user_of_lead,
-            summary=lambda lead: self.env._("Stuck lead: %(step)s", step=lead.stage_id.name),
-            note=self.env._("The lead is past the time limit of its step. See who must act and help it on."),
+            summary=lambda lead: lead.env._("Stuck lead: %(step)s", step=lead.stage_id.name),
+            note=lambda lead: lead.env._(
+                "The lead is past the time limit of its step. See who must act and help it on."
+            ),
         )
         self._message_log_batch(
             bodies={
@@ -630,28 +680,30 @@ class CrmLead(models.Model):
         )
 
     @api.model
-    def _cron_d2d_hide_closed_leads(self):
+    def _cron_d2d_hide_closed_leads(self, batch_size=CRON_BATCH_SIZE):
         """Hide from agents and installers the leads closed for longer than
-        the configured number of days (a record rule reads the flag)."""
-        cutoff = self._d2d_hide_cutoff()
-        self.flush_model(["date_closed", "active", "stage_id", "d2d_hidden"])
-        self.env.cr.execute(
-            """
-            UPDATE crm_lead l
-               SET d2d_hidden = hidden.value
-              FROM (
-                    SELECT l2.id,
-                           (NOT l2.active OR COALESCE(s.is_won, false))
-                           AND l2.date_closed IS NOT NULL AND l2.date_closed < %s AS value
-                      FROM crm_lead l2
-                 LEFT JOIN crm_stage s ON s.id = l2.stage_id
-                     WHERE l2.d2d_stage_code IS NOT NULL
-                   ) hidden
-             WHERE hidden.id = l.id AND l.d2d_hidden IS DISTINCT FROM hidden.value
-            """,
-            [cutoff],
+        the number of days their company sets (a record rule reads the flag),
+        and show again those reopened; one batch per call (all of them with
+        `batch_size=None`, as the settings do when saved)."""
+        # each company's own number of days (a lead of no company: the main one's)
+        hidden = SQL(
+            """((NOT l.active OR COALESCE((SELECT s.is_won FROM crm_stage s WHERE s.id = l.stage_id), false))
+                AND l.date_closed IS NOT NULL
+                AND l.date_closed < %(now)s - make_interval(days => COALESCE(
+                        (SELECT c.d2d_hide_closed_after_days FROM res_company c WHERE c.id = l.company_id),
+                        %(default_days)s)))""",
+            now=fields.Datetime.now(),
+            default_days=self.env.company.sudo().d2d_hide_closed_after_days,
         )
+        stale = SQL(
+            "SELECT l.id FROM crm_lead l WHERE l.d2d_stage_code IS NOT NULL AND l.d2d_hidden IS DISTINCT FROM %s",
+            hidden,
+        )
+        self.env["res.company"].flush_model(["d2d_hide_closed_after_days"])
+        leads = locked_batch(self, stale, batch_size, ["date_closed", "active", "stage_id", "company_id", "d2d_hidden"])
+        self.env.cr.execute(SQL("UPDATE crm_lead l SET d2d_hidden = %s WHERE l.id = ANY(%s)", hidden, leads.ids))
         self.invalidate_model(["d2d_hidden"])
+        return len(leads)
 
     def _d2d_move_message(self, origin, target, reason):
         body = Markup("%s") % self.env._(

@@ -1,10 +1,16 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_datetime
+from odoo.tools import SQL, format_datetime
+
+from .d2d_cron import CRON_BATCH_SIZE, locked_batch
 
 # The client card's fields the office needs before booking a crew (with the phone).
-CARD_FIELDS = ("d2d_passport", "d2d_passport_issued", "d2d_tariff")
+CARD_FIELDS = ("d2d_passport", "d2d_passport_issued", "d2d_tariff_id")
 PASSPORT_GROUPS = "door_to_door_crm.group_d2d_coordinator,door_to_door_crm.group_d2d_installer"
+EQUIPMENT_GROUPS = (
+    "door_to_door_crm.group_d2d_supervisor,door_to_door_crm.group_d2d_coordinator,"
+    "door_to_door_crm.group_d2d_installer,door_to_door_crm.group_d2d_callcenter"
+)
 
 
 class CrmLead(models.Model):
@@ -23,8 +29,13 @@ class CrmLead(models.Model):
         string="Passport", groups=PASSPORT_GROUPS, help="Series and number of the client's passport."
     )
     d2d_passport_issued = fields.Char(string="Passport issued by, on", groups=PASSPORT_GROUPS)
-    d2d_tariff = fields.Char(string="Tariff")
-    d2d_equipment = fields.Text(string="Equipment to reserve")
+    d2d_tariff_id = fields.Many2one(
+        "d2d.tariff", string="Tariff", ondelete="restrict", check_company=True, index="btree_not_null"
+    )
+    # for the office and the crew (the agent's part ends with the sale)
+    d2d_equipment_line_ids = fields.One2many(
+        "d2d.equipment.line", "lead_id", string="Equipment to reserve", groups=EQUIPMENT_GROUPS
+    )
     d2d_card_complete = fields.Boolean(
         string="Ready to book",
         compute="_compute_d2d_card_complete",
@@ -59,9 +70,13 @@ class CrmLead(models.Model):
             "phone": self.env._("phone"),
             "d2d_passport": self.env._("passport series and number"),
             "d2d_passport_issued": self.env._("passport issued by, on"),
-            "d2d_tariff": self.env._("tariff"),
+            "d2d_tariff_id": self.env._("tariff"),
         }
-        return [label for name, label in labels.items() if not (self[name] or "").strip()]
+        return [label for name, label in labels.items() if not self._d2d_card_value(name)]
+
+    def _d2d_card_value(self, name):
+        value = self[name]
+        return value.strip() if isinstance(value, str) else value
 
     def _d2d_check_ready(self):
         """The client card the office needs before booking a crew."""
@@ -198,11 +213,12 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_d2d_wake_postponed(self):
+    def _cron_d2d_wake_postponed(self, batch_size=CRON_BATCH_SIZE):
         """Bring back the leads whose postponement is over, with an activity;
-        their time at the step runs again from now."""
+        their time at the step runs again from now. One batch per call."""
         now = fields.Datetime.now()
-        leads = self.search([("d2d_postponed_until", "<=", now)])
+        over = SQL("SELECT id FROM crm_lead WHERE active AND d2d_postponed_until <= %s", now)
+        leads = locked_batch(self, over, batch_size, ["active", "d2d_postponed_until"])
         if leads:
             leads._d2d_as_move().write({"d2d_postponed_until": False, "date_last_stage_update": now})
             leads._d2d_plan_step_activities("coordination")

@@ -35,6 +35,8 @@ class CrmLead(models.Model):
                     "stage_id": lead.stage_id.id if lead.active else False,
                     "date": now,
                     "user_id": self.env.uid,
+                    # given by _d2d_move (a return's reason)
+                    "reason": self.env.context.get("d2d_move_reason") or False,
                 }
                 for lead in self
             ]

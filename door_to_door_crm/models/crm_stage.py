@@ -1,17 +1,20 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+# The labels are the names the stages of data/crm_stage_data.xml are given:
+# one set of step names for the columns, the status bar, the reports and the
+# tablet (tests/test_lead_views.py keeps them in step).
 D2D_STAGE_CODES = [
-    ("new", "New (agent)"),
-    ("review", "Review (supervisor)"),
-    ("coordination", "Coordination (coordinator)"),
-    ("scheduled", "Scheduled (installer crew)"),
-    ("quality", "Quality call (call-centre)"),
-    ("done", "Done (archive)"),
+    ("new", "New"),
+    ("review", "Review"),
+    ("coordination", "Coordination"),
+    ("scheduled", "Installation"),
+    ("quality", "Quality call"),
+    ("done", "Connected"),
 ]
 # What a door-to-door manager who is not a Sales manager may change on a
 # stage (ir.model.access.csv gives them write on crm.stage for these only).
-D2D_STAGE_FIELDS = frozenset({"d2d_code", "d2d_time_limit_hours"})
+D2D_STAGE_FIELDS = frozenset({"d2d_code", "d2d_time_limit_hours", "d2d_company_limit_ids"})
 
 
 class CrmStage(models.Model):
@@ -32,6 +35,19 @@ class CrmStage(models.Model):
         help="How long a door-to-door lead may wait at this step before it is escalated to the supervisor, "
         "then to a manager. 0: no limit.",
     )
+
+    d2d_company_limit_ids = fields.One2many(
+        "d2d.stage.company.limit",
+        "stage_id",
+        string="Time limits of the companies",
+        help="A company's own time limit at this step, in place of the one above.",
+    )
+
+    def _d2d_time_limit(self, company):
+        """The time limit of the step for the leads of `company` (hours)."""
+        self.ensure_one()
+        own = self.d2d_company_limit_ids.filtered(lambda limit: limit.company_id == company)
+        return own[:1].time_limit_hours if own else self.d2d_time_limit_hours
 
     @api.constrains("d2d_time_limit_hours")
     def _check_d2d_time_limit(self):

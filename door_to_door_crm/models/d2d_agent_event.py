@@ -85,6 +85,8 @@ class D2dAgentSync(models.AbstractModel):
         }
         if note := self._text(event.get("note")):
             vals["note"] = note
+        if event.get("callback_at") is not None:
+            vals["callback_date"] = self._callback_date(event["callback_at"], vals["time"])
         if result == "competitor":
             vals["competitor_id"] = self._id(event.get("competitor_id"), self.env._("Say which competitor."))
         if result == "lead":
@@ -109,6 +111,16 @@ class D2dAgentSync(models.AbstractModel):
         keep it a computation. See _d2d_after_sync_visits to react to the
         visits recorded."""
         return {}
+
+    def _callback_date(self, value, visit_ms):
+        """The time the resident asked to come back (device milliseconds),
+        as the INSERT takes a datetime: refused in plain words unless it is
+        after the knock and within CALLBACK_MAX_DAYS of it."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < MAX_DEVICE_MS:
+            raise ValidationError(self.env._("The time to come back is not a time."))
+        moment = EPOCH + timedelta(milliseconds=int(value))
+        self.env["d2d.visit"]._check_callback_bounds(moment, EPOCH + timedelta(milliseconds=visit_ms))
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
 
     def _note_values(self, event, bounds):
         time = event.get("time")

@@ -81,6 +81,7 @@ class D2dAgentSync(models.AbstractModel):
             apartments AS (
                 SELECT a.id, a.entrance_id, a.floor, a.number, a.status, a.note, a.lead_id,
                        floor(extract(epoch from a.last_visit_date))::bigint AS last,
+                       floor(extract(epoch from a.callback_date))::bigint AS callback,
                        a.id - lag(a.id, 1, 0) OVER (ORDER BY a.id) AS id_step,
                        a.entrance_id - lag(a.entrance_id, 1, 0) OVER (ORDER BY a.id) AS entrance_step
                   FROM d2d_apartment a
@@ -90,7 +91,8 @@ class D2dAgentSync(models.AbstractModel):
             SELECT json_build_object(
                 'format', %(format)s,
                 'houses', COALESCE((
-                    SELECT json_agg(json_build_array(h.id, h.name, h.territory_id, h.entrance_count, h.floor_count)
+                    SELECT json_agg(json_build_array(h.id, h.name, h.territory_id, h.entrance_count, h.floor_count,
+                                                     NULLIF(h.latitude, 0), NULLIF(h.longitude, 0))
                                     ORDER BY h.street, h.house_number_sort, h.house_number)
                       FROM d2d_house h WHERE h.id = ANY(%(houses)s)), '[]'),
                 'entrances', COALESCE((
@@ -105,7 +107,8 @@ class D2dAgentSync(models.AbstractModel):
                         'status', COALESCE(json_agg(status ORDER BY id), '[]'),
                         'last', COALESCE(json_agg(last ORDER BY id), '[]'),
                         'note', COALESCE(json_object_agg(id, note) FILTER (WHERE note IS NOT NULL), '{}'),
-                        'lead', COALESCE(json_object_agg(id, lead_id) FILTER (WHERE lead_id IS NOT NULL), '{}'))
+                        'lead', COALESCE(json_object_agg(id, lead_id) FILTER (WHERE lead_id IS NOT NULL), '{}'),
+                        'callback', COALESCE(json_object_agg(id, callback) FILTER (WHERE callback IS NOT NULL), '{}'))
                       FROM apartments),
                 'visits', (
                     SELECT json_build_object(
@@ -230,9 +233,11 @@ class D2dAgentSync(models.AbstractModel):
         lead = SQL.identifier(alias)
         return SQL(
             "%(lead)s.user_id = %(uid)s AND %(lead)s.d2d_stage_code IS NOT NULL"
-            " AND NOT %(lead)s.d2d_hidden AND %(lead)s.active",
+            " AND NOT %(lead)s.d2d_hidden AND %(lead)s.active"
+            " AND (%(lead)s.company_id IS NULL OR %(lead)s.company_id = ANY(%(companies)s))",
             lead=lead,
             uid=self.env.uid,
+            companies=self.env.companies.ids,
         )
 
     def _leads_sql(self, since=None, lead_ids=None):
@@ -247,10 +252,20 @@ class D2dAgentSync(models.AbstractModel):
             """
             SELECT COALESCE(json_agg(json_build_array(
                        l.id, l.name, l.d2d_stage_code, COALESCE(s.name->>%(lang)s, s.name->>'en_US'),
-                       l.d2d_apartment_id, l.phone, extract(epoch from l.d2d_installation_date)::bigint, l.active)
+                       l.d2d_apartment_id, l.phone, extract(epoch from l.d2d_installation_date)::bigint, l.active,
+                       l.contact_name, l.d2d_service,
+                       CASE WHEN l.d2d_stage_code = 'new' THEN returned.reason END,
+                       extract(epoch from l.create_date)::bigint)
                        ORDER BY l.id), '[]')
               FROM crm_lead l
               JOIN crm_stage s ON s.id = l.stage_id
+              -- the reason of the move that brought the lead where it is (a return's)
+              LEFT JOIN LATERAL (
+                    SELECT log.reason FROM d2d_lead_stage_log log
+                     WHERE log.lead_id = l.id
+                  ORDER BY log.date DESC, log.id DESC
+                     LIMIT 1
+                   ) returned ON true
              WHERE %(mine)s %(conditions)s
             """,
             lang=self.env.lang or "en_US",
@@ -301,7 +316,8 @@ class D2dAgentSync(models.AbstractModel):
             json_build_object(
                 'apartments', COALESCE((
                     SELECT json_agg(json_build_array(a.id, a.status, a.note,
-                                                     floor(extract(epoch from a.last_visit_date))::bigint, a.lead_id)
+                                                     floor(extract(epoch from a.last_visit_date))::bigint, a.lead_id,
+                                                     floor(extract(epoch from a.callback_date))::bigint)
                                     ORDER BY a.id)
                       FROM d2d_apartment a
                      WHERE a.id IN (SELECT apartment_id FROM history

@@ -25,6 +25,7 @@ SYNC_OWN_COLUMNS = frozenset(
         "uuid",
         "apartment_id",
         "house_id",
+        "company_id",
         "territory_id",
         "agent_id",
         "visit_date",
@@ -104,9 +105,14 @@ class D2dAgentSync(models.AbstractModel):
         device_id = self._device_id(payload.get("device_id"))
         rejected, malformed = {}, []
         events = [event for event in events if self._has_uuid(event, malformed)]
+        events, lead_events = self._split_lead_events(events)
         visit_uuids = list(dict.fromkeys(event["uuid"] for event in events if event.get("type") != "note"))
         read = self._sync_read(visit_uuids, self._since(payload.get("token")), device_id)
         applied = self._apply_events(events, visit_uuids, read, device_id, rejected)
+        lead_accepted, fixed_lead_ids, lead_replays = self._apply_lead_events(lead_events, rejected)
+        applied = Applied(
+            applied.accepted + lead_accepted, applied.replays + lead_replays, applied.lead_ids + fixed_lead_ids
+        )
         changes, token = read.changes, read.token
         if applied.lead_ids:
             changes, token = self._with_leads(changes, token, applied.lead_ids)
@@ -303,10 +309,10 @@ class D2dAgentSync(models.AbstractModel):
                                                                result varchar, competitor_id int %(types)s)
             ),
             new AS (
-                INSERT INTO d2d_visit (uuid, apartment_id, house_id, territory_id, agent_id, visit_date, result,
-                                       competitor_id, device_id, create_uid, write_uid, create_date, write_date
+                INSERT INTO d2d_visit (uuid, apartment_id, house_id, territory_id, company_id, agent_id, visit_date,
+                                       result, competitor_id, device_id, create_uid, write_uid, create_date, write_date
                                        %(columns)s)
-                     SELECT v.uuid, v.apartment_id, a.house_id, h.territory_id, %(uid)s,
+                     SELECT v.uuid, v.apartment_id, a.house_id, h.territory_id, h.company_id, %(uid)s,
                             TIMESTAMP '1970-01-01' + v.time * INTERVAL '1 millisecond', v.result,
                             v.competitor_id, %(device)s,
                             %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
@@ -319,7 +325,7 @@ class D2dAgentSync(models.AbstractModel):
                         AND (v.competitor_id IS NULL
                              OR v.competitor_id IN (SELECT c.id FROM d2d_competitor c WHERE c.active))
                 ON CONFLICT (uuid) DO NOTHING
-                  RETURNING id, uuid, apartment_id, visit_date, result, agent_id, competitor_id
+                  RETURNING id, uuid, apartment_id, visit_date, result, agent_id, competitor_id, callback_date
             ),
             latest AS (
                 SELECT DISTINCT ON (apartment_id) * FROM new ORDER BY apartment_id, visit_date DESC, id DESC
@@ -327,7 +333,7 @@ class D2dAgentSync(models.AbstractModel):
             moved AS (
                 UPDATE d2d_apartment a
                    SET status = l.result, last_visit_date = l.visit_date, last_agent_id = l.agent_id,
-                       last_competitor_id = l.competitor_id
+                       last_competitor_id = l.competitor_id, callback_date = l.callback_date
                   FROM latest l
                  WHERE a.id = l.apartment_id
                    AND (a.last_visit_date IS NULL OR l.visit_date >= a.last_visit_date)

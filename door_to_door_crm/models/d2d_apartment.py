@@ -8,7 +8,7 @@ from .d2d_visit import APARTMENT_STATUSES, CLIENT_DETAIL_GROUPS
 # What an agent (without supervisor rights) may change on an apartment.
 AGENT_WRITABLE_FIELDS = {"note"}
 # What an apartment keeps of its latest visit (see _refresh_last_visit).
-LAST_VISIT_FIELDS = ["status", "last_visit_date", "last_agent_id", "last_competitor_id"]
+LAST_VISIT_FIELDS = ["status", "last_visit_date", "last_agent_id", "last_competitor_id", "callback_date"]
 
 
 class D2dApartment(models.Model):
@@ -24,6 +24,7 @@ class D2dApartment(models.Model):
         "d2d.entrance", required=True, index=True, ondelete="cascade", domain="[('house_id', '=', house_id)]"
     )
     territory_id = fields.Many2one(related="house_id.territory_id")
+    company_id = fields.Many2one(related="house_id.company_id", store=True, index=True, precompute=True)
     agent_id = fields.Many2one(related="house_id.agent_id", string="Agent")
     floor = fields.Integer(required=True, default=1, aggregator=None)
     number = fields.Integer(required=True, aggregator=None)
@@ -44,6 +45,13 @@ class D2dApartment(models.Model):
     last_visit_date = fields.Datetime(readonly=True, string="Last visit")
     last_agent_id = fields.Many2one("res.users", readonly=True, string="Last agent")
     last_competitor_id = fields.Many2one("d2d.competitor", readonly=True, string="Competitor")
+    callback_date = fields.Datetime(
+        string="Come back at",
+        readonly=True,
+        index="btree_not_null",
+        help="The time the resident asked to come back, "
+        "given at the latest knock (a later knock without one clears it).",
+    )
 
     # The link to the lead shows its name (Odoo reads a many2one's name as
     # superuser), and agents see their colleagues' apartments: the office
@@ -238,7 +246,9 @@ class D2dApartment(models.Model):
         whatever order their visits arrived in. One UPDATE for the batch."""
         if not self:
             return
-        self.env["d2d.visit"].flush_model(["apartment_id", "visit_date", "result", "agent_id", "competitor_id"])
+        self.env["d2d.visit"].flush_model(
+            ["apartment_id", "visit_date", "result", "agent_id", "competitor_id", "callback_date"]
+        )
         self.flush_recordset(LAST_VISIT_FIELDS)
         self.env.cr.execute(
             """
@@ -246,18 +256,20 @@ class D2dApartment(models.Model):
                SET status = COALESCE(v.result, 'none'),
                    last_visit_date = v.visit_date,
                    last_agent_id = v.agent_id,
-                   last_competitor_id = v.competitor_id
+                   last_competitor_id = v.competitor_id,
+                   callback_date = v.callback_date
               FROM unnest(%s::int[]) AS todo(id)
               LEFT JOIN LATERAL (
-                    SELECT result, visit_date, agent_id, competitor_id
+                    SELECT result, visit_date, agent_id, competitor_id, callback_date
                       FROM d2d_visit
                      WHERE apartment_id = todo.id
                   ORDER BY visit_date DESC, id DESC
                      LIMIT 1
                    ) v ON true
              WHERE a.id = todo.id
-               AND (a.status, a.last_visit_date, a.last_agent_id, a.last_competitor_id)
-                   IS DISTINCT FROM (COALESCE(v.result, 'none'), v.visit_date, v.agent_id, v.competitor_id)
+               AND (a.status, a.last_visit_date, a.last_agent_id, a.last_competitor_id, a.callback_date)
+                   IS DISTINCT FROM (COALESCE(v.result, 'none'), v.visit_date, v.agent_id, v.competitor_id,
+                                     v.callback_date)
             RETURNING a.id
             """,
             [self.ids],

@@ -38,6 +38,7 @@ class D2dCallcenter(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
+    @api.readonly
     def lookup(self, phone):
         """Cards of the door-to-door leads whose phone is `phone`, best first
         (open leads before closed ones, latest first)."""
@@ -161,7 +162,12 @@ class D2dCallcenter(models.AbstractModel):
             .sudo()
             .with_context(active_test=False)
             .search(
-                [("d2d_stage_code", "!=", False), *of_phone],
+                [
+                    ("d2d_stage_code", "!=", False),
+                    # the caller's companies, as the company rules would (read as superuser)
+                    ("company_id", "in", [False, *self.env.companies.ids]),
+                    *of_phone,
+                ],
                 order="id desc",
                 limit=MAX_CARDS * 3,
             )

@@ -14,6 +14,7 @@ class D2dEntrance(models.Model):
     _rec_names_search = ["house_id", "number"]
 
     house_id = fields.Many2one("d2d.house", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="house_id.company_id", store=True, index=True, precompute=True)
     number = fields.Integer(required=True, default=1, aggregator=None)
     floor_count = fields.Integer(string="Floors", required=True, default=5, aggregator=None)
     first_floor = fields.Integer(string="First residential floor", required=True, default=1, aggregator=None)

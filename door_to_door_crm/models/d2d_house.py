@@ -22,6 +22,7 @@ class D2dHouse(models.Model):
     _description = "House"
     _inherit = ["mail.thread"]
     _order = "street, house_number_sort, house_number, id"
+    _check_company_auto = True
 
     name = fields.Char(compute="_compute_name", store=True, index="trigram")
     street = fields.Char(required=True, index=True, tracking=True)
@@ -31,6 +32,7 @@ class D2dHouse(models.Model):
     zip = fields.Char()
     active = fields.Boolean(default=True)
     territory_id = fields.Many2one("d2d.territory", required=True, index=True, ondelete="restrict", tracking=True)
+    company_id = fields.Many2one(related="territory_id.company_id", store=True, index=True, precompute=True)
     supervisor_id = fields.Many2one(related="territory_id.supervisor_id", string="Supervisor")
     agent_id = fields.Many2one(
         "res.users",
@@ -102,24 +104,28 @@ class D2dHouse(models.Model):
         """The query of _d2d_my_work: one row, (houses int[], apartments int[]),
         for other queries to build on (the agent app's sync asks it with the
         rest of what it checks, in one round trip)."""
-        self.flush_model(["agent_id", "territory_id"])
+        self.flush_model(["agent_id", "territory_id", "company_id"])
         self.env["d2d.territory"].flush_model(["agent_ids", "supervisor_id"])
-        self.env["d2d.apartment"].flush_model(["rework_agent_id"])
+        self.env["d2d.apartment"].flush_model(["rework_agent_id", "company_id"])
         supervisor = self.env.user.has_group("door_to_door_crm.group_d2d_supervisor")
         return SQL(
             """
             SELECT ARRAY(SELECT h.id FROM d2d_house h WHERE h.agent_id = %(uid)s
+                                AND h.company_id = ANY(%(companies)s)
                          UNION
                          SELECT h.id FROM d2d_house h
                            JOIN d2d_territory_agent_rel r ON r.territory_id = h.territory_id
-                          WHERE r.user_id = %(uid)s
+                          WHERE r.user_id = %(uid)s AND h.company_id = ANY(%(companies)s)
                          UNION
                          SELECT h.id FROM d2d_house h JOIN d2d_territory t ON t.id = h.territory_id
-                          WHERE %(supervisor)s AND t.supervisor_id = %(uid)s),
-                   ARRAY(SELECT a.id FROM d2d_apartment a WHERE a.rework_agent_id = %(uid)s)
+                          WHERE %(supervisor)s AND t.supervisor_id = %(uid)s AND h.company_id = ANY(%(companies)s)),
+                   ARRAY(SELECT a.id FROM d2d_apartment a WHERE a.rework_agent_id = %(uid)s
+                                AND a.company_id = ANY(%(companies)s))
             """,
             uid=self.env.uid,
             supervisor=supervisor,
+            # the user's companies, as the global company rules read them
+            companies=self.env.companies.ids,
         )
 
     # ------------------------------------------------------------------

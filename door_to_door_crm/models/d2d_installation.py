@@ -13,7 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError, WebPImagePlugin  # noqa
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_datetime, sql
 
 PHOTO_FIELDS = ("photo_passport", "photo_cable_entry", "photo_box")
@@ -66,10 +66,14 @@ class D2dInstallation(models.Model):
     _description = "Installation job"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "start desc, id desc"
+    _check_company_auto = True
 
     name = fields.Char(compute="_compute_name", store=True)
-    lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="restrict", readonly=True)
+    lead_id = fields.Many2one(
+        "crm.lead", required=True, index=True, ondelete="restrict", readonly=True, check_company=True
+    )
     crew_id = fields.Many2one("d2d.crew", required=True, index=True, readonly=True, tracking=True)
+    company_id = fields.Many2one(related="crew_id.company_id", store=True, index=True, precompute=True)
     color = fields.Integer(related="crew_id.color")
     start = fields.Datetime(required=True, index=True, readonly=True, tracking=True)
     stop = fields.Datetime(required=True, readonly=True)
@@ -94,6 +98,19 @@ class D2dInstallation(models.Model):
     phone = fields.Char(compute="_compute_client")
     contact_name = fields.Char(compute="_compute_client", string="Client")
     map_url = fields.Char(compute="_compute_contact")
+    # the phone's own map app (Android's and iOS's geo: URI), on the point or the address
+    geo_url = fields.Char(compute="_compute_contact", string="Map on the phone")
+    crew_note = fields.Text(
+        string="Notes for the crew",
+        tracking=True,
+        help="What the coordinator tells the crew: when the client is in, where the box is, what to bring.",
+    )
+    # What the crew needs at the door, from the lead and its apartment.
+    entrance_number = fields.Integer(compute="_compute_at_the_door", string="Entrance")
+    floor = fields.Integer(compute="_compute_at_the_door")
+    intercom_code = fields.Char(compute="_compute_at_the_door", string="Intercom code")
+    tariff_id = fields.Many2one("d2d.tariff", compute="_compute_at_the_door", string="Tariff")
+    equipment_summary = fields.Char(compute="_compute_at_the_door", string="Equipment")
     result_note = fields.Text(string="Report", readonly=True)
     port = fields.Char(readonly=True)
     cable_mark_start = fields.Float(string="Cable mark at the start", readonly=True, digits=(10, 1))
@@ -125,6 +142,26 @@ class D2dInstallation(models.Model):
             job.contact_name = lead.contact_name
 
     @api.depends(
+        "lead_id.d2d_apartment_id.floor",
+        "lead_id.d2d_apartment_id.entrance_id.number",
+        "lead_id.d2d_apartment_id.entrance_id.intercom_code",
+        "lead_id.d2d_tariff_id",
+        "lead_id.d2d_equipment_line_ids.quantity",
+        "lead_id.d2d_equipment_line_ids.equipment_id",
+    )
+    @api.depends_context("uid")
+    def _compute_at_the_door(self):
+        readable = self.lead_id._filtered_access("read")
+        for job in self:
+            lead = job.lead_id if job.lead_id in readable else job.lead_id.browse()
+            apartment = lead.sudo().d2d_apartment_id
+            job.entrance_number = apartment.entrance_id.number
+            job.floor = apartment.floor
+            job.intercom_code = apartment.entrance_id.intercom_code
+            job.tariff_id = lead.d2d_tariff_id
+            job.equipment_summary = ", ".join(lead.d2d_equipment_line_ids.mapped("display_name"))
+
+    @api.depends(
         "lead_id.street",
         "lead_id.street2",
         "lead_id.city",
@@ -136,15 +173,17 @@ class D2dInstallation(models.Model):
             lead = job.lead_id
             job.address = ", ".join(filter(None, [lead.street, lead.street2, lead.city]))
             house = lead.sudo().d2d_house_id
+            # the building, not the apartment: a map knows streets and houses
+            place = ", ".join(filter(None, [lead.street, lead.city]))
             if house.latitude or house.longitude:
                 lat, lon = house.latitude, house.longitude
                 job.map_url = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+                job.geo_url = f"geo:{lat},{lon}?q={lat},{lon}({quote_plus(place)})"
             elif job.address:
-                # the building, not the apartment: a map knows streets and houses
-                place = ", ".join(filter(None, [lead.street, lead.city]))
                 job.map_url = f"https://www.openstreetmap.org/search?query={quote_plus(place)}"
+                job.geo_url = f"geo:0,0?q={quote_plus(place)}"
             else:
-                job.map_url = False
+                job.map_url = job.geo_url = False
 
     @api.depends("cable_mark_start", "cable_mark_end")
     def _compute_cable_length(self):
@@ -198,6 +237,10 @@ class D2dInstallation(models.Model):
             return super().create(vals_list)
 
     def write(self, vals):
+        if "crew_note" in vals and not (
+            self.env.su or self.env.user.has_group("door_to_door_crm.group_d2d_coordinator")
+        ):
+            raise AccessError(self.env._("Only a coordinator writes the notes for the crew."))
         owned = self._d2d_action_owned_fields() & set(vals)
         if owned and not self._d2d_may_bypass_actions():
             labels = ", ".join(sorted(self._fields[name].get_description(self.env)["string"] for name in owned))

@@ -24,6 +24,7 @@ class D2dLeadStageLog(models.Model):
     )
     date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
     user_id = fields.Many2one("res.users", string="Moved by", readonly=True, ondelete="set null")
+    reason = fields.Text(readonly=True, help="Why the lead was moved, when the move asks for a reason (a return).")
 
     def init(self):
         # the steps of a lead in their order (d2d.stage.time reads them so)

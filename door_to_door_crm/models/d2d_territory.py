@@ -6,12 +6,16 @@ class D2dTerritory(models.Model):
     _description = "Door-to-door territory"
     _inherit = ["mail.thread"]
     _order = "name"
+    _check_company_auto = True
 
     name = fields.Char(required=True, tracking=True)
     code = fields.Char(help="Short code used on reports and on the agents' tablets.")
     active = fields.Boolean(default=True)
     color = fields.Integer()
     city = fields.Char()
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company, tracking=True
+    )
     supervisor_id = fields.Many2one(
         "res.users",
         string="Supervisor",

@@ -33,6 +33,8 @@ SERVICES = [
 ]
 # A device clock may run a little ahead; beyond this a visit time is refused.
 FUTURE_TOLERANCE = timedelta(minutes=15)
+# A resident's "come back at" is at most this many days after the knock.
+CALLBACK_MAX_DAYS = 90
 UUID_MAX_LENGTH = 64
 # A visit older than this many days is refused, as one in the future is (a
 # device whose clock is wrong); the system parameter below sets it, 0: no limit.
@@ -68,6 +70,7 @@ class D2dVisit(models.Model):
     apartment_id = fields.Many2one("d2d.apartment", required=True, ondelete="restrict")
     house_id = fields.Many2one(related="apartment_id.house_id", store=True)
     territory_id = fields.Many2one(related="apartment_id.house_id.territory_id", store=True, index=True)
+    company_id = fields.Many2one(related="apartment_id.house_id.company_id", store=True, index=True)
     agent_id = fields.Many2one(
         "res.users", string="Agent", required=True, index=True, default=lambda self: self.env.user, ondelete="restrict"
     )
@@ -85,6 +88,7 @@ class D2dVisit(models.Model):
     # no field groups) and read their own clients through their leads.
     note = fields.Text(groups=CLIENT_DETAIL_GROUPS)
     device_id = fields.Char(string="Device")
+    callback_date = fields.Datetime(string="Come back at", help="The time the resident asked to come back.")
     # Lead capture (result "lead")
     contact_name = fields.Char(string="Client name", groups=CLIENT_DETAIL_GROUPS)
     phone = fields.Char(groups=CLIENT_DETAIL_GROUPS)
@@ -204,6 +208,21 @@ class D2dVisit(models.Model):
             raise ValidationError(
                 self.env._("The client's phone number is not a valid phone number: check it.")
             ) from None
+
+    @api.constrains("callback_date", "visit_date")
+    def _check_callback(self):
+        for visit in self.filtered("callback_date"):
+            self._check_callback_bounds(visit.callback_date, visit.visit_date)
+
+    @api.model
+    def _check_callback_bounds(self, callback, visit_date):
+        """A callback comes after its knock, within CALLBACK_MAX_DAYS."""
+        if callback <= visit_date:
+            raise ValidationError(self.env._("The time to come back is before the knock: choose a later one."))
+        if callback > visit_date + timedelta(days=CALLBACK_MAX_DAYS):
+            raise ValidationError(
+                self.env._("Come back within %(days)s days of the knock at most.", days=CALLBACK_MAX_DAYS)
+            )
 
     @api.constrains("result", "competitor_id")
     def _check_competitor(self):

@@ -46,6 +46,8 @@ class D2dAgentStats(models.Model):
 
     agent_id = fields.Many2one("res.users", string="Agent", readonly=True)
     territory_id = fields.Many2one("d2d.territory", string="Territory", readonly=True)
+    # the territory's company: the company rule reads it (no column: a row's territory fixes it)
+    company_id = fields.Many2one(related="territory_id.company_id", string="Company")
     supervisor_id = fields.Many2one(related="territory_id.supervisor_id", string="Supervisor")
     day = fields.Date(readonly=True)
     doors = fields.Integer(string="Doors knocked", readonly=True)
@@ -390,6 +392,7 @@ class D2dAgentStats(models.Model):
         return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
     @api.model
+    @api.readonly
     def get_leaderboard(self, today=None):
         """The leaderboard, as plain values: for "today", "week" and "month",
         the agents ranked by connections, then leads, then doors, with the
@@ -406,7 +409,11 @@ class D2dAgentStats(models.Model):
             today = self._d2d_check_day(today)
         own_only = not self.env.user.has_group("door_to_door_crm.group_d2d_supervisor")
         if own_only:
-            territories = self.env["d2d.territory"].sudo().search([("agent_ids", "in", self.env.uid)])
+            territories = (
+                self.env["d2d.territory"]
+                .sudo()
+                .search([("agent_ids", "in", self.env.uid), ("company_id", "in", self.env.companies.ids)])
+            )
             stats = self.sudo()
             domain = [("territory_id", "in", territories.ids)]
         else:

@@ -28,6 +28,8 @@ class D2dMarketShare(models.Model):
 
     house_id = fields.Many2one("d2d.house", string="House", readonly=True)
     territory_id = fields.Many2one("d2d.territory", string="Territory", readonly=True)
+    # the territory's company: the company rule reads it (no column: a row's territory fixes it)
+    company_id = fields.Many2one(related="territory_id.company_id", string="Company")
     competitor_id = fields.Many2one("d2d.competitor", string="Competitor", readonly=True)
     is_ours = fields.Boolean(string="Ours", readonly=True)
     provider = fields.Char(readonly=True, help="Our company, or the competitor.")
@@ -84,19 +86,22 @@ class D2dMarketShare(models.Model):
                       FROM counts c GROUP BY %(key)s c.house_id
                  ),
                  providers AS (
-                    SELECT 0 AS provider, (SELECT name FROM res_company ORDER BY id LIMIT 1) AS name
+                    -- ours: named after the house's company (see below)
+                    SELECT 0 AS provider, NULL::varchar AS name
                      UNION ALL
                     SELECT id, name FROM d2d_competitor
                  )
             SELECT row_number() OVER () AS id, %(key_out)s
                    h.house_id, house.territory_id, p.provider AS provider_key,
-                   NULLIF(p.provider, 0) AS competitor_id, p.provider = 0 AS is_ours, p.name AS provider,
+                   NULLIF(p.provider, 0) AS competitor_id, p.provider = 0 AS is_ours,
+                   COALESCE(p.name, company.name) AS provider,
                    COALESCE(c.apartments, 0) AS apartment_count,
                    h.known AS known_count, h.total AS total_count,
                    100.0 * COALESCE(c.apartments, 0) / NULLIF(h.known, 0) AS share_known,
                    100.0 * COALESCE(c.apartments, 0) / NULLIF(h.total, 0) AS share_total
               FROM houses h
               JOIN d2d_house house ON house.id = h.house_id
+              JOIN res_company company ON company.id = house.company_id
              CROSS JOIN providers p
               LEFT JOIN counts c ON c.house_id = h.house_id AND c.provider = p.provider %(key_join)s
             """,

@@ -28,6 +28,8 @@ class D2dStageTime(models.Model):
     stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
     step = fields.Selection(D2D_STAGE_CODES, string="Step", readonly=True)
     territory_id = fields.Many2one("d2d.territory", string="Territory", readonly=True)
+    # the lead's company: the company rule reads it (no column: a row's lead fixes it)
+    company_id = fields.Many2one(related="lead_id.company_id", string="Company")
     agent_id = fields.Many2one("res.users", string="Agent", readonly=True)
     date_entered = fields.Datetime(string="Entered", readonly=True)
     date_left = fields.Datetime(string="Left", readonly=True)

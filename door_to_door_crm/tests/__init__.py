@@ -15,9 +15,11 @@ from . import test_territory_split
 from . import test_rework
 from . import test_installation
 from . import test_agent_sync
+from . import test_agent_sync_leads
 from . import test_agent_sync_concurrency
 from . import test_agent_sync_fuzz
 from . import test_agent_app_browser
+from . import test_agent_app_tablet
 from . import test_agent_app_js
 from . import test_trust
 from . import test_booking_concurrency
@@ -30,5 +32,15 @@ from . import test_callcenter_browser
 from . import test_agent_stats
 from . import test_presence
 from . import test_market_share
+from . import test_house_map
 from . import test_actions
 from . import test_home
+from . import test_home_tours
+from . import test_readonly
+from . import test_companies
+from . import test_background_work
+from . import test_company_settings
+from . import test_company_routes
+from . import test_geocoding
+from . import test_client_card
+from . import test_phone_rules

@@ -12,7 +12,8 @@ from odoo.tests import TransactionCase, new_test_user
 # The crew's photos of a job, taken on site before the report.
 JOB_PHOTOS = ("photo_passport", "photo_cable_entry", "photo_box")
 # The client card a coordinator completes before booking a job.
-CLIENT_CARD = {"d2d_passport": "4510 123456", "d2d_passport_issued": "MVD Moscow, 2015-06-01", "d2d_tariff": "Home 500"}
+# The client card a coordinator completes (with the tariff, `D2dLeadCommon.tariff`).
+CLIENT_CARD = {"d2d_passport": "4510 123456", "d2d_passport_issued": "MVD Moscow, 2015-06-01"}
 
 
 def jpeg_photo(width=64, height=48, color="red"):
@@ -98,6 +99,30 @@ class D2dCommon(TransactionCase):
         cls.house_b = cls.create_house(cls.territory_b, "Lenina Ave", "7", entrances=1, floors=9, per_floor=4)
 
     @classmethod
+    def split_off_company_b(cls):
+        """A second company, "Provider B": territory B and its people
+        (agent B, supervisor B) move there, out of the main company (A); the
+        manager works in both."""
+        cls.company_a = cls.env.company
+        cls.company_b = cls.env["res.company"].create({"name": "Provider B", "country_id": cls.env.ref("base.ru").id})
+        people_b = cls.agent_b | cls.supervisor_b
+        people_b.write({"company_ids": [(4, cls.company_b.id)], "company_id": cls.company_b.id})
+        people_b.write({"company_ids": [(3, cls.company_a.id)]})
+        cls.territory_b.company_id = cls.company_b
+        cls.manager.write({"company_ids": [(4, cls.company_b.id)]})
+
+    @classmethod
+    def user_of_company_b(cls, login, role, name):
+        return new_test_user(
+            cls.env,
+            login,
+            groups=f"door_to_door_crm.group_d2d_{role}",
+            name=name,
+            company_id=cls.company_b.id,
+            company_ids=[(6, 0, cls.company_b.ids)],
+        )
+
+    @classmethod
     def create_house(cls, territory, street, number, entrances=1, floors=5, per_floor=4, **vals):
         return cls.env["d2d.house"].create(
             {
@@ -146,6 +171,24 @@ class D2dCommon(TransactionCase):
         self.env.invalidate_all()
         return outcome
 
+    def created_here(self):
+        """The domain of the records this test made (its setUpClass included).
+        A database upgraded from the previous release holds a city, which a
+        test may ignore; every record of a TransactionCase is created in its
+        one transaction, whose timestamp Odoo writes as `create_date`
+        (`cr.now()`), or later (the test cursor of a browser's requests)."""
+        return [("create_date", ">=", self.env.cr.now())]
+
+    def set_aside(self, model, domain):
+        """Archive the records of `model` matching `domain` that this test did
+        not make (the city of an upgraded database), for the rest of the test
+        only: for a test of a queue that empties, which the city's records
+        would keep full. Returns them."""
+        others = self.env[model].sudo().search(domain + [("create_date", "<", self.env.cr.now())])
+        others.write({"active": False})
+        self.env.flush_all()
+        return others
+
     def counts(self):
         """Row counts of the door-to-door tables, to prove that a refused
         action wrote nothing."""
@@ -162,10 +205,11 @@ class D2dLeadCommon(D2dCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["ir.config_parameter"].sudo().set_param("door_to_door_crm.default_coordinator_id", cls.coordinator.id)
-        cls.env["ir.config_parameter"].sudo().set_param("door_to_door_crm.default_callcenter_id", cls.callcenter.id)
+        cls.env.company.write({"d2d_coordinator_id": cls.coordinator.id, "d2d_callcenter_id": cls.callcenter.id})
         cls.env.ref("door_to_door_crm.crm_team_d2d").user_id = cls.manager
         cls.lost_reason = cls.env["crm.lost.reason"].create({"name": "Moved away"})
+        cls.tariff = cls.env["d2d.tariff"].create({"name": "Home 500", "monthly_fee": 650})
+        cls.client_card = {**CLIENT_CARD, "d2d_tariff_id": cls.tariff.id}
 
     _apartment_counter = 0
 
@@ -280,7 +324,7 @@ class D2dCrewCommon(D2dLeadCommon):
 
     @classmethod
     def walk_schedule(cls, lead):
-        missing = {name: value for name, value in CLIENT_CARD.items() if not lead.sudo()[name]}
+        missing = {name: value for name, value in cls.client_card.items() if not lead.sudo()[name]}
         if missing:
             lead.with_user(cls.coordinator).write(missing)
         cls.book_first_slot(lead, cls.coordinator)

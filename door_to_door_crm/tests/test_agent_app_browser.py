@@ -125,8 +125,8 @@ WORK_AS_B = f"""(async () => {{ {HELPERS}
     await click('.o_d2d_cell[data-number="4"]');
     await click('.o_d2d_result[data-result="closed"]');
     await until(() => document.querySelector('.o_d2d_cell[data-number="4"].o_d2d_status_closed'), "cell 4 closed");
-    await model.sync();
-    if (model.state.pending !== 0) throw new Error("B's event was not sent");
+    // (sent once the few seconds to take it back are over)
+    await until(async () => (await model.sync(), model.state.pending === 0), "B's event sent");
     if (model.state.othersPending !== 1) throw new Error("A's event is gone from the tablet");
     // a page of another agent (as a cached one would be) while B is signed in:
     // B's territory must not be stored as that agent's
@@ -152,9 +152,11 @@ BACK_AS_A = f"""(async () => {{ {HELPERS}
     console.log("test successful");
 }})()"""
 
-# Online: a note typed before the result stays on the apartment; a lead with
-# a wrong phone is refused, listed with its reason and what was typed,
-# corrected and sent again; another refused event is discarded.
+# Online: a note typed before the result stays on the apartment; a phone
+# that is no phone is caught on the tablet, the card staying open with what
+# was typed; a phone the tablet lets through and the server refuses (no such
+# country code) is listed with its reason and what was typed, corrected and
+# sent again; another refused event is discarded.
 REFUSED_EVENTS = f"""(async () => {{ {HELPERS}
     const type = async (selector, value) => {{
         const input = document.querySelector(selector);
@@ -169,7 +171,6 @@ REFUSED_EVENTS = f"""(async () => {{ {HELPERS}
         await type('input[name="contact_name"]', name);
         await type('input[name="phone"]', phone);
         await click(".o_d2d_save_lead");
-        await until(() => refused(), "the refused lead listed");
     }};
     await click(".o_d2d_house");
     await click('.o_d2d_cell[data-number="5"]');
@@ -183,16 +184,29 @@ REFUSED_EVENTS = f"""(async () => {{ {HELPERS}
     await click(".o_d2d_apartment .o_d2d_back");
 
     await logLead(6, "Oleg", "12");
+    await until(() => document.querySelector(".o_d2d_lead_error"), "the phone refused on the tablet");
+    if (document.querySelector('.o_d2d_lead_form input[name="contact_name"]').value !== "Oleg") {{
+        throw new Error("the card lost the client's name");
+    }}
+    if ((await model.queue.all()).some((e) => e.result === "lead")) throw new Error("a lead with no phone was queued");
+    await type('.o_d2d_lead_form input[name="phone"]', "12");
+    await type('.o_d2d_lead_form input[name="phone"]', "+999 1234 5678");
+    await click(".o_d2d_save_lead");
+    await until(() => refused(), "the refused lead listed");
     if (refused().dataset.state !== "rejected") throw new Error("not refused: " + refused().dataset.state);
     if (!refused().querySelector(".o_d2d_rejected_reason").textContent.trim()) throw new Error("no reason shown");
     const kept = [refused().querySelector('input[name="contact_name"]').value,
                   refused().querySelector('input[name="phone"]').value];
-    if (kept.join() !== "Oleg,12") throw new Error("what was typed is lost: " + kept);
+    if (kept.join() !== "Oleg,+99912345678") throw new Error("what was typed is lost: " + kept);
+    await type('.o_d2d_rejected input[name="phone"]', "12");
+    await click(".o_d2d_retry");
+    await until(() => refused().querySelector(".o_d2d_field_error"), "the correction checked on the tablet");
     await type('.o_d2d_rejected input[name="phone"]', "+7 903 555-00-11");
     await click(".o_d2d_retry");
     await until(() => !refused() && model.state.pending === 0 && !model.state.syncing, "the corrected lead sent");
 
-    await logLead(7, "Ivan", "12");
+    await logLead(7, "Ivan", "+999 1234 5678");
+    await until(() => refused(), "the refused lead listed");
     await click(".o_d2d_discard");
     await until(() => !refused(), "the refused event discarded");
     if ((await model.queue.all()).length) throw new Error("events left in the queue");
@@ -206,11 +220,10 @@ SIGNED_OUT = """(async () => {
 })()"""
 
 
-@tagged("post_install", "-at_install")
-class TestAgentAppOffline(HttpCase, D2dLeadCommon):
-    """The tablet app in headless Chromium: loaded once online, reloaded with
-    the server unreachable, doors logged offline, then synced: the database
-    holds exactly those rows, once."""
+class AgentAppBrowserCase(HttpCase, D2dLeadCommon):
+    """The tablet app in headless Chromium, driven step by step (see step):
+    the server can be made unreachable (server_down) and the database read
+    between two requests (database)."""
 
     @classmethod
     def setUpClass(cls):
@@ -244,6 +257,29 @@ class TestAgentAppOffline(HttpCase, D2dLeadCommon):
         browser._wait_code_ok(
             code, 60, error_checker=lambda message: "503" not in message and "Failed to fetch" not in message
         )
+
+    @contextlib.contextmanager
+    def agent_app(self, login="test_agent"):
+        """The app open in a browser, signed in as `login`, loaded online."""
+        self.env.flush_all()
+        browser = ChromeBrowser(self, headless=True)
+        try:
+            self.http_request_key = self.canonical_tag + "_browser_js"
+            self.authenticate(login, login, browser=browser)
+            self.http_request_strict_check = True
+            browser.navigate_to(f"{self.base_url()}/d2d/agent", wait_stop=True)
+            self.assertTrue(browser._wait_ready(READY), "the app loaded online")
+            yield browser
+        finally:
+            browser.stop()
+            self._wait_remaining_requests()
+
+
+@tagged("post_install", "-at_install")
+class TestAgentAppOffline(AgentAppBrowserCase):
+    """The tablet app in headless Chromium: loaded once online, reloaded with
+    the server unreachable, doors logged offline, then synced: the database
+    holds exactly those rows, once."""
 
     def test_offline_reload_log_doors_and_sync(self):
         house = self.house_a

@@ -647,6 +647,19 @@ class TestAgentRoutes(HttpCase, D2dLeadCommon):
         self.assertEqual(page.headers["X-Frame-Options"], "DENY")
         self.assertEqual(page.headers["Content-Security-Policy"], "frame-ancestors 'none'")
         self.assertIn('<html lang="ru-RU">', page.text)
+        self.assertIn('<link rel="manifest" href="/d2d/manifest.webmanifest"', page.text)
+        manifest = self.url_open("/d2d/manifest.webmanifest")
+        self.assertEqual(manifest.headers["Content-Type"], "application/manifest+json")
+        app = manifest.json()
+        self.assertEqual(
+            (app["start_url"], app["scope"], app["display"], app["lang"]),
+            ("/d2d/agent", "/d2d/", "standalone", "ru-RU"),
+        )
+        self.assertIn(f"<title>{app['name']}</title>", page.text, "the page and the app have one name")
+        self.assertEqual([icon["sizes"] for icon in app["icons"]], ["192x192", "512x512"])
+        for icon in app["icons"]:
+            image = self.url_open(icon["src"])
+            self.assertEqual((image.status_code, image.headers["Content-Type"]), (200, "image/png"), icon["src"])
         for url in ("/d2d/agent/snapshot", "/d2d/agent/sync"):
             response = self.url_open(url, data=self.rpc_body({}), headers={"Content-Type": "application/json"})
             self.assertEqual(response.headers["X-Frame-Options"], "DENY", url)

@@ -46,6 +46,7 @@ class TestBookingConcurrency(TransactionCase):
                 }
             )
             coordination = env["crm.lead"]._d2d_stage("coordination")
+            tariff = env["d2d.tariff"].create({"name": f"Home 500 {tag}"})
             leads = env["crm.lead"].create(
                 [
                     {
@@ -55,13 +56,14 @@ class TestBookingConcurrency(TransactionCase):
                         "phone": "+79161234567",
                         "d2d_passport": "4510 123456",
                         "d2d_passport_issued": "MVD Moscow, 2015-06-01",
-                        "d2d_tariff": "Home 500",
+                        "d2d_tariff_id": tariff.id,
                     }
                     for index in range(2)
                 ]
             )
             self.user_ids = [user.id for user in users]
             self.calendar_id, self.crew_id, self.lead_ids = calendar.id, crew.id, leads.ids
+            self.tariff_id = tariff.id
         self.addCleanup(self.delete_committed_data)
         tomorrow = fields.Date.today() + timedelta(days=1)
         self.day = datetime.combine(tomorrow, time(0, 0))
@@ -71,6 +73,7 @@ class TestBookingConcurrency(TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {"active_test": False, "tracking_disable": True})
             env["d2d.installation"].search([("lead_id", "in", self.lead_ids)]).unlink()
             env["crm.lead"].browse(self.lead_ids).unlink()
+            env["d2d.tariff"].browse(self.tariff_id).unlink()
             crew = env["d2d.crew"].browse(self.crew_id)
             resource = crew.resource_id
             crew.unlink()

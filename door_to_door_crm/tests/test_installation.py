@@ -12,7 +12,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .common import CLIENT_CARD, D2dCrewCommon, work_calendar
+from .common import D2dCrewCommon, work_calendar
 
 
 def image_b64(width, height, fmt="JPEG", mode="RGB", exif=None):
@@ -50,7 +50,7 @@ class D2dInstallationCommon(D2dCrewCommon):
 
     def ready_lead(self):
         lead = self.walk(self.knock_lead(), "coordination")
-        lead.with_user(self.coordinator).write(CLIENT_CARD)
+        lead.with_user(self.coordinator).write(self.client_card)
         return lead
 
     def book(self, lead, crew, start, stop):
@@ -182,7 +182,7 @@ class TestScheduling(D2dInstallationCommon):
         )
         with self.assertRefused(UserError, "complete the client card"):
             lead.with_user(self.coordinator).action_d2d_open_schedule_wizard()
-        lead.with_user(self.coordinator).write({"d2d_passport": "4510 123456", "d2d_tariff": "Home 500"})
+        lead.with_user(self.coordinator).write({"d2d_passport": "4510 123456", "d2d_tariff_id": self.tariff.id})
         self.assertRefusedBooking(lead, self.crew, self.at(0, 6), self.at(0, 8), r"\(passport issued by, on\)")
         lead.with_user(self.coordinator).write({"d2d_passport_issued": "MVD Moscow, 2015-06-01"})
         self.assertTrue(lead.d2d_card_complete)
@@ -210,6 +210,8 @@ class TestScheduling(D2dInstallationCommon):
         self.assertIn("d2d_postponed_until", coordination.domain)
         self.assertFalse(self.env["crm.lead"].search(domain))
         self.assertFalse(self.step_activities(lead))
+        # the leads an upgraded database's city postponed wake up too: not this test's
+        self.set_aside("crm.lead", [("d2d_postponed_until", "!=", False)])
         with freeze_time(self.monday + timedelta(minutes=1)):
             self.assertEqual(self.env["crm.lead"]._cron_d2d_wake_postponed(), 1)
         self.assertTrue(self.env["crm.lead"].search(domain))
@@ -358,7 +360,10 @@ class TestPhotos(D2dInstallationCommon):
     def test_cut_photos_are_refused(self):
         jpeg = self.noisy_jpeg()
         png = self.noisy_jpeg(fmt="PNG")
-        for cut in (jpeg[: len(jpeg) // 2], jpeg[:-2], png[: len(png) // 2]):
+        # cut in the middle of the picture's data (a file that only lacks its
+        # 2-byte end marker holds every pixel: whether the decoder notices
+        # depends on where its reads fall, and the photo is whole anyway)
+        for cut in (jpeg[: len(jpeg) // 2], jpeg[:-512], png[: len(png) // 2]):
             with self.assertRefused(UserError, "damaged"):
                 self.env["d2d.installation"]._process_photo(base64.b64encode(cut))
 
@@ -389,7 +394,7 @@ class TestInstallerAccess(D2dInstallationCommon):
         self.assertEqual(Job.with_user(self.installer_b).search([]), job_b)
         Lead = self.env["crm.lead"]
         self.assertEqual(Lead.with_user(self.installer).search([("d2d_stage_code", "!=", False)]), job.lead_id)
-        self.assertEqual(Job.with_user(self.coordinator).search([]), job | job_b)
+        self.assertEqual(Job.with_user(self.coordinator).search(self.created_here()), job | job_b)
 
 
 @tagged("post_install", "-at_install")
@@ -512,7 +517,13 @@ class TestPostponement(D2dInstallationCommon):
         self.assertEqual(lead.d2d_deadline, until + timedelta(hours=48))
         postponed = self.env.ref("door_to_door_crm.crm_lead_action_d2d_postponed")
         Lead = self.env["crm.lead"].with_user(self.coordinator)
-        self.assertEqual(Lead.search(safe_eval(postponed.domain)), lead, "the coordinator finds it among the postponed")
+        self.assertEqual(
+            Lead.search(safe_eval(postponed.domain) + self.created_here()),
+            lead,
+            "the coordinator finds it among the postponed",
+        )
+        # the leads an upgraded database's city postponed wake up too: not this test's
+        self.set_aside("crm.lead", [("d2d_postponed_until", "!=", False)])
         Lead = self.env["crm.lead"]
         with freeze_time(until - timedelta(days=1)):
             Lead._cron_d2d_escalate()

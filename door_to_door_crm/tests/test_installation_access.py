@@ -28,7 +28,11 @@ class TestInstallationOverHttp(HttpCase, D2dInstallationCommon):
         # crew South's job, of a client in the other territory
         foreign_lead = self.walk(self.knock_lead(self.house_b, name="Zinaida Foreign"), "coordination")
         foreign_lead.with_user(self.coordinator).write(
-            {"d2d_passport": "4510 654321", "d2d_passport_issued": "MVD Moscow, 2016-01-01", "d2d_tariff": "Home 500"}
+            {
+                "d2d_passport": "4510 654321",
+                "d2d_passport_issued": "MVD Moscow, 2016-01-01",
+                "d2d_tariff_id": self.tariff.id,
+            }
         )
         self.foreign_job = self.book(foreign_lead, self.crew_b, self.at(0, 6), self.at(0, 8))
         # exporting is a right of its own: given to all, so that the field is what refuses

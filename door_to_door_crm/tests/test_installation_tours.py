@@ -22,6 +22,10 @@ class TestCoordinatorBookingTour(HttpCase, D2dInstallationCommon):
         newer = self.ready_lead_named("Boris Newman")
         # Vera has waited three days longer: she comes first
         older.sudo().date_last_stage_update = fields.Datetime.now() - timedelta(days=3)
+        # the queue and the crews of this test: an upgraded database's city has leads
+        # waiting longer, and crews of its own whose slots the wizard would propose
+        self.set_aside("crm.lead", [("d2d_stage_code", "=", "coordination")])
+        self.set_aside("d2d.crew", [])
         crews = self.crew | self.crew_b
         proposed_before = crews._find_slots(fields.Datetime.now(), timedelta(hours=2), count=1)
 
@@ -46,7 +50,11 @@ class TestCoordinatorBookingTour(HttpCase, D2dInstallationCommon):
     def ready_lead_named(self, name):
         lead = self.walk(self.knock_lead(name=name), "coordination")
         lead.with_user(self.coordinator).write(
-            {"d2d_passport": "4510 123456", "d2d_passport_issued": "MVD Moscow, 2015-06-01", "d2d_tariff": "Home 500"}
+            {
+                "d2d_passport": "4510 123456",
+                "d2d_passport_issued": "MVD Moscow, 2015-06-01",
+                "d2d_tariff_id": self.tariff.id,
+            }
         )
         return lead
 
@@ -63,11 +71,32 @@ class TestInstallerReportTour(HttpCase, D2dInstallationCommon):
     def test_installer_reports_from_a_phone(self):
         lead = self.walk(self.knock_lead(name="Ivan Mobilov", phone="+79161112233"), "coordination")
         lead.with_user(self.coordinator).write(
-            {"d2d_passport": "4510 654321", "d2d_passport_issued": "MVD Moscow, 2016-01-10", "d2d_tariff": "Home 300"}
+            {
+                "d2d_passport": "4510 654321",
+                "d2d_passport_issued": "MVD Moscow, 2016-01-10",
+                "d2d_tariff_id": self.tariff.id,
+                "d2d_equipment_line_ids": [
+                    (0, 0, {"equipment_id": self.env["d2d.equipment"].create({"name": "Router"}).id, "quantity": 2})
+                ],
+            }
         )
+        lead.d2d_apartment_id.entrance_id.intercom_code = "45K9876"
         start, stop, crew = self.crew._find_slots(fields.Datetime.now(), timedelta(hours=2), count=1)[0]
         job = self.book(lead, crew, start, stop)
+        job.with_user(self.coordinator).crew_note = "Call from the entrance: the intercom is broken"
         other_crew_job = self.book(self.ready_lead(), self.crew_b, start, stop)
+        # a job of last week the crew missed: booked, then time passed
+        missed_lead = self.walk(self.knock_lead(name="Galina Vcherova", phone="+79161112299"), "coordination")
+        missed_lead.with_user(self.coordinator).write(self.client_card)
+        later = self.crew._find_slots(stop, timedelta(hours=2), count=1)[0]
+        missed = self.book(missed_lead, later[2], later[0], later[1])
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE d2d_installation SET start = start - interval '7 days', stop = stop - interval '7 days'"
+            " WHERE id = %s",
+            missed.ids,
+        )
+        missed.invalidate_recordset()
 
         self.start_tour(
             "/odoo/action-door_to_door_crm.d2d_installation_action_my_jobs",

@@ -82,7 +82,7 @@ class LeadMatrixCommon(D2dCrewCommon):
         super().setUpClass()
         cls.seller = new_test_user(cls.env, "lc_seller", groups="sales_team.group_sale_salesman", name="Seller")
         cls.sales_team = cls.env.ref("sales_team.team_sales_department")
-        cls.env["ir.config_parameter"].sudo().set_param("door_to_door_crm.hide_closed_after_days", HIDE_AFTER_DAYS)
+        cls.env.company.d2d_hide_closed_after_days = HIDE_AFTER_DAYS
 
     def setUp(self):
         super().setUp()

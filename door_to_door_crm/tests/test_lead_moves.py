@@ -4,7 +4,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from .common import CLIENT_CARD, JOB_PHOTOS, D2dCrewCommon, jpeg_photo
+from .common import JOB_PHOTOS, D2dCrewCommon, jpeg_photo
 
 STEPS = ("new", "review", "coordination", "scheduled", "quality", "done")
 ROLES = (
@@ -52,7 +52,7 @@ class MoveCommon(D2dCrewCommon):
         """A knocked lead whose client card is complete, so that booking it
         depends on its step and on who books only."""
         lead = super().knock_lead(house, **kwargs)
-        lead.sudo().write(CLIENT_CARD)
+        lead.sudo().write(cls.client_card)
         return lead
 
     # The moves, as each role makes them in the web client or over RPC.

@@ -1,5 +1,6 @@
 from datetime import date, datetime, timedelta
 
+import polib
 import pytz
 from lxml import etree
 
@@ -8,6 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
+from .test_i18n import I18N
 from .test_lead_moves import MoveCommon
 
 COLORS = {"planned": "success", "today": "warning", "overdue": "danger"}
@@ -142,9 +144,71 @@ class TestLeadViews(LeadViewsCommon):
             stuck = {record["id"] for record in Stuck.web_search_read(domain, {"name": {}})["records"]}
             self.assertEqual(stuck & set((self.leads | late).ids), set(expected.ids), user.login)
 
+    def test_the_cards_show_what_a_supervisor_needs(self):
+        """Client, apartment once, days at the step, activity and agent; no
+        revenue, stars or tags for a door-to-door lead."""
+        Lead, domain, arches = self.views("door_to_door_crm.crm_lead_action_d2d", ("kanban",))
+        card = arches["kanban"].find(".//t[@t-name='card']")
+        hidden_for_d2d = "contains(@invisible, 'd2d_stage_code') and not(contains(@invisible, 'not d2d_stage_code'))"
+        shown = [node.get("name") for node in card.xpath(f".//field[not(ancestor-or-self::*[{hidden_for_d2d}])]")]
+        for name in ("contact_name", "d2d_apartment_id", "d2d_waiting_days", "activity_ids", "user_id"):
+            self.assertIn(name, shown)
+        self.assertEqual(shown.count("d2d_apartment_id"), 1, "the apartment once")
+        for name in ("expected_revenue", "priority", "tag_ids", "partner_id"):
+            self.assertNotIn(name, shown)
+        self.assertTrue(card.xpath(".//widget[@name='web_ribbon'][@title='Stuck'][@invisible='not d2d_is_stuck']"))
+        self.red.sudo().date_last_stage_update = fields.Datetime.now() - timedelta(days=3, hours=1)
+        record = Lead.web_search_read([("id", "=", self.red.id)], {"d2d_waiting_days": {}, "d2d_is_stuck": {}})
+        self.assertEqual(record["records"][0]["d2d_waiting_days"], 3)
+        self.assertTrue(record["records"][0]["d2d_is_stuck"])
+
+    def test_one_set_of_step_names(self):
+        """The stage names (the pipeline's columns and the form's status bar),
+        the step labels of the leads and of the reports, and the tablet's
+        lead steps (the stage names, read by the snapshot) agree."""
+        stages = self.env["crm.stage"].search([("d2d_code", "!=", False)])
+        self.assertEqual(len(stages), 6)
+        labels = {
+            "lead": dict(self.env["crm.lead"]._fields["d2d_stage_code"]._description_selection(self.env)),
+            "stage": dict(self.env["crm.stage"]._fields["d2d_code"]._description_selection(self.env)),
+            "report": dict(self.env["d2d.stage.time"]._fields["step"]._description_selection(self.env)),
+        }
+        for stage in stages:
+            for where, label_of in labels.items():
+                with self.subTest(step=stage.d2d_code, where=where):
+                    self.assertEqual(label_of[stage.d2d_code], stage.name)
+        # the form's status bar is the stage, restricted to the door-to-door steps
+        arch = etree.fromstring(
+            self.env["crm.lead"].with_user(self.supervisor).get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        bars = arch.xpath("//header/field[@name='stage_id'][@domain=\"[('d2d_code', '!=', False)]\"]")
+        self.assertEqual(len(bars), 1)
+        self.assertFalse(arch.xpath("//header/field[@name='d2d_stage_code'][@widget]"), "no second set of names")
+        # in Russian too: one translation for one step name
+        translated = {entry.msgid: entry.msgstr for entry in polib.pofile(str(I18N / "ru.po")) if entry.msgstr}
+        for stage in stages:
+            for label_of in labels.values():
+                self.assertEqual(translated[label_of[stage.d2d_code]], translated[stage.name])
+
 
 @tagged("post_install", "-at_install")
 class TestLeadKanbanTour(HttpCase, LeadViewsCommon):
+    def test_stuck_is_red_and_red_is_stuck_in_the_browser(self):
+        """One source for the red card: the step's deadline the escalation
+        acts on. A lead past it is red even with an activity due today; an
+        overdue activity on a lead within its time limit is not red."""
+        today = self.today_of(self.supervisor)
+        late_today = self.walk(self.knock_lead(name="Late Today"), "review")
+        self.step_activities(late_today).date_deadline = today
+        late_today.sudo().date_last_stage_update = fields.Datetime.now() - timedelta(days=3)
+        in_time = self.walk(self.knock_lead(name="Overdue In Time"), "review")
+        self.step_activities(in_time).date_deadline = today - timedelta(days=1)
+        self.assertEqual((late_today.d2d_is_stuck, late_today.activity_state), (True, "today"))
+        self.assertEqual((in_time.d2d_is_stuck, in_time.activity_state), (False, "overdue"))
+        self.start_tour(
+            "/odoo/action-door_to_door_crm.crm_lead_action_d2d", "d2d_lead_stuck_colour_tour", login="test_supervisor"
+        )
+
     def test_kanban_colours_filters_and_stuck_leads_in_the_browser(self):
         self.start_tour(
             "/odoo/action-door_to_door_crm.crm_lead_action_d2d", "d2d_lead_kanban_tour", login="test_supervisor"

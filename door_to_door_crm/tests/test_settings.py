@@ -20,9 +20,7 @@ class TestSettings(D2dLeadCommon):
             settings = Form(self.env["d2d.settings"])
             settings.d2d_hide_closed_after_days = 3
             settings.save().execute()
-            self.assertEqual(
-                self.env["ir.config_parameter"].sudo().get_param("door_to_door_crm.hide_closed_after_days"), "3"
-            )
+            self.assertEqual(self.env.company.d2d_hide_closed_after_days, 3)
             self.assertFalse(self.env["crm.lead"].with_user(self.agent).search([("id", "=", done.id)]))
 
     def test_negative_days_are_refused(self):

@@ -274,7 +274,7 @@ class TestJobsAndPassport(D2dHttpCommon):
         job = self.job_for(lead, "done")
         lead.sudo()._d2d_move("scheduled", ("coordination",))
         self.walk(lead, "done")
-        self.env["ir.config_parameter"].sudo().set_param("door_to_door_crm.hide_closed_after_days", 10)
+        self.env.company.d2d_hide_closed_after_days = 10
         lead.write({"date_closed": fields.Datetime.now() - timedelta(days=20)})
         self.env["crm.lead"]._cron_d2d_hide_closed_leads()
         self.assertTrue(lead.d2d_hidden)
@@ -321,8 +321,9 @@ class TestManagerSettings(D2dHttpCommon):
     def test_manager_saves_the_settings_and_time_limits_over_call_kw(self):
         self.assertFalse(self.manager.has_group("base.group_system"))
         self.assertTrue(self.call_kw_ok(self.manager, "d2d.settings", "get_views", [[False, "form"]]))
+        self.env.company.d2d_hide_closed_after_days = 17
         defaults = self.call_kw_ok(self.manager, "d2d.settings", "default_get", ["d2d_hide_closed_after_days"])
-        self.assertEqual(defaults["d2d_hide_closed_after_days"], 30)
+        self.assertEqual(defaults["d2d_hide_closed_after_days"], 17, "the company's value")
         settings_id = self.call_kw_ok(
             self.manager,
             "d2d.settings",
@@ -330,9 +331,8 @@ class TestManagerSettings(D2dHttpCommon):
             [{"d2d_hide_closed_after_days": 7, "d2d_default_coordinator_id": self.coordinator.id}],
         )[0]
         self.assertIs(self.call_kw_ok(self.manager, "d2d.settings", "execute", [settings_id]), True)
-        parameters = self.env["ir.config_parameter"].sudo()
-        self.assertEqual(parameters.get_param("door_to_door_crm.hide_closed_after_days"), "7")
-        self.assertEqual(parameters.get_param("door_to_door_crm.default_coordinator_id"), str(self.coordinator.id))
+        company = self.env.company
+        self.assertEqual((company.d2d_hide_closed_after_days, company.d2d_coordinator_id), (7, self.coordinator))
 
         review = self.env["crm.lead"]._d2d_stage("review")
         self.call_kw_ok(self.manager, "crm.stage", "write", review.ids, {"d2d_time_limit_hours": 12})
@@ -341,7 +341,7 @@ class TestManagerSettings(D2dHttpCommon):
 
         self.call_kw_refused(self.supervisor, "d2d.settings", "create", [{"d2d_hide_closed_after_days": 1}])
         self.call_kw_refused(self.supervisor, "crm.stage", "write", review.ids, {"d2d_time_limit_hours": 1})
-        self.assertEqual(parameters.get_param("door_to_door_crm.hide_closed_after_days"), "7")
+        self.assertEqual(company.d2d_hide_closed_after_days, 7)
 
 
 @tagged("post_install", "-at_install")

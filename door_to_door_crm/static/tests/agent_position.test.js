@@ -6,7 +6,7 @@ import {
     POSITION_TIMEOUT,
     currentPosition,
     positionValues,
-} from "@door_to_door_crm/agent_app/position";
+} from "@door_to_door_crm/agent_app/core/position";
 
 /** A Geolocation that answers as told and remembers how it was asked. */
 function geolocation(answer) {
@@ -25,7 +25,7 @@ function geolocation(answer) {
 
 const FIX = {coords: {latitude: 55.7558, longitude: 37.6173, accuracy: 12.5}, timestamp: 1_700_000_000_123};
 
-describe("@door_to_door_crm/agent_app/position", () => {
+describe("@door_to_door_crm/agent_app/core/position", () => {
     test("a fix gives the event's position keys", async () => {
         const browser = geolocation((success) => success(FIX));
         expect(await currentPosition(browser)).toEqual({

@@ -1,5 +1,5 @@
 // Unit tests (hoot) of the offline agent app's memory and merge rules:
-// static/src/agent_app/queue.js, with the browser's real IndexedDB.
+// static/src/agent_app/core/queue.js and merge.js, with the browser's real IndexedDB.
 // Run by tests/test_agent_app_js.py.
 import {afterEach, beforeEach, describe, expect, test} from "@odoo/hoot";
 import {
@@ -7,17 +7,19 @@ import {
     EventQueue,
     MAX_BACKOFF,
     SYNC_PERIOD,
-    applyVisit,
     backoff,
+    nextSyncDelay,
+    openDatabase,
+} from "@door_to_door_crm/agent_app/core/queue";
+import {
+    applyVisit,
     decodeSnapshot,
     forgetRemoved,
     mergeApartments,
     mergeHistory,
     mergeLeads,
-    nextSyncDelay,
-    openDatabase,
     ownHistoryRows,
-} from "@door_to_door_crm/agent_app/queue";
+} from "@door_to_door_crm/agent_app/core/merge";
 
 const TEST_DB = "d2d-agent-unit-tests";
 const AGENT_A = 7;

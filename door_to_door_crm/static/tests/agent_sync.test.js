@@ -1,6 +1,6 @@
 // Unit tests (hoot) of the agent app's sending: no event the server cannot
 // take blocks the others, no request hangs, the back-off stays short.
-// static/src/agent_app/queue.js and rpc.js, with the browser's real
+// static/src/agent_app/core/queue.js and rpc.js, with the browser's real
 // IndexedDB; the server is a fake `fetch` (the browser's API). Run by
 // tests/test_agent_app_js.py.
 import {afterEach, beforeEach, describe, expect, test} from "@odoo/hoot";
@@ -12,8 +12,8 @@ import {
     SyncSchedule,
     openDatabase,
     sendPending,
-} from "@door_to_door_crm/agent_app/queue";
-import {REQUEST_TIMEOUT, jsonRpc, serverMessage} from "@door_to_door_crm/agent_app/rpc";
+} from "@door_to_door_crm/agent_app/core/queue";
+import {REQUEST_TIMEOUT, jsonRpc, serverMessage} from "@door_to_door_crm/agent_app/core/rpc";
 
 const TEST_DB = "d2d-agent-sync-unit-tests";
 const AGENT = 7;

@@ -27,6 +27,7 @@ async function pickPhoto(fieldName, type, colour) {
 
 const CLIENT = "Vera Tourova";
 const JOB_CLIENT = "Ivan Mobilov";
+const MISSED_CLIENT = "Galina Vcherova";
 const SLOTS = ".modal .o_field_widget[name=slot_ids] .o_data_row";
 
 registry.category("web_tour.tours").add("d2d_coordinator_booking_tour", {
@@ -57,7 +58,7 @@ registry.category("web_tour.tours").add("d2d_coordinator_booking_tour", {
         {
             content: "The wizard closed and the lead is scheduled",
             trigger:
-                "body:not(:has(.modal)) .o_form_view .o_field_statusbar .o_arrow_button_current:contains(Scheduled)",
+                "body:not(:has(.modal)) .o_form_view .o_field_widget[name=stage_id] .o_arrow_button_current:contains(Installation)",
         },
         {
             content: "Open the crews' schedule on the job's week",
@@ -87,12 +88,38 @@ registry.category("web_tour.tours").add("d2d_installer_report_tour", {
             },
         },
         {
+            content: "The card says where the door is and what to connect",
+            trigger: `.o_kanban_record:contains(${JOB_CLIENT}) .o_d2d_job_door:contains(45K9876) + .o_d2d_job_tariff:contains(Home 500):contains(Router × 2)`,
+        },
+        {
             content: "The client's phone is a one-tap call link",
             trigger: `.o_kanban_record:contains(${JOB_CLIENT}) a[href^="tel:+7"]`,
         },
         {
-            content: "The address opens a map",
-            trigger: `.o_kanban_record:contains(${JOB_CLIENT}) a[href^="https://www.openstreetmap.org/"]`,
+            content: "The address opens the phone's map app",
+            trigger: `.o_kanban_record:contains(${JOB_CLIENT}) a[href^="geo:"]`,
+        },
+        {
+            content: "The coordinator's notes are on the card",
+            trigger: `.o_kanban_record:contains(${JOB_CLIENT}) .o_d2d_job_note:contains(Call from the entrance)`,
+        },
+        {
+            content: "Last week's missed job is still to do",
+            trigger: `.o_kanban_record:contains(${MISSED_CLIENT}) button[name=action_start]`,
+        },
+        {
+            content: "The call and map buttons are big enough for a thumb",
+            trigger: `.o_kanban_record:contains(${JOB_CLIENT}) a[href^="tel:"]`,
+            run() {
+                const record = [...document.querySelectorAll(".o_kanban_record")].find((card) =>
+                    card.textContent.includes(JOB_CLIENT)
+                );
+                for (const link of record.querySelectorAll('a[href^="tel:"], a[href^="geo:"]')) {
+                    if (link.getBoundingClientRect().height < 44) {
+                        throw new Error(`${link.getAttribute("href")} is ${link.getBoundingClientRect().height}px high`);
+                    }
+                }
+            },
         },
         {
             content: "Start the job",

@@ -6,7 +6,7 @@ import {registry} from "@web/core/registry";
  * role's login and checks the database after it.
  */
 
-const STEP = ".o_form_view .o_field_widget[name=d2d_stage_code] .o_arrow_button_current";
+const STEP = ".o_form_view .o_field_widget[name=stage_id] .o_arrow_button_current";
 const BUTTONS = ".o_form_view .o_statusbar_buttons";
 
 function atStep(label) {
@@ -218,6 +218,42 @@ registry.category("web_tour.tours").add("d2d_lead_kanban_tour", {
         {
             content: "Only the grey card is left",
             trigger: `${KANBAN}:not(:has(.o_kanban_record:contains(Red Lead))) .o_kanban_record:contains(Grey Lead)`,
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("d2d_lead_stuck_colour_tour", {
+    steps: () => [
+        {
+            content: "Past its deadline with an activity due today: stuck",
+            trigger: `${CARD}:contains(Late Today):has(.ribbon:contains(Stuck))`,
+        },
+        {
+            content: "An overdue activity within the step's time limit: not stuck",
+            trigger: `${CARD}:contains(Overdue In Time):not(:has(.ribbon))`,
+        },
+        {
+            content: "Red is stuck and stuck is red",
+            trigger: `${CARD}:contains(Grey Lead)`,
+            run() {
+                const colour = (name) =>
+                    getComputedStyle(
+                        [...document.querySelectorAll(CARD)].find((card) => card.textContent.includes(name))
+                    ).borderLeftColor;
+                const [lateToday, red, inTime, yellow] = ["Late Today", "Red Lead", "Overdue In Time", "Yellow Lead"].map(colour);
+                if (lateToday !== red || inTime !== yellow || red === yellow) {
+                    throw new Error(`stuck and red disagree: ${[lateToday, red, inTime, yellow]}`);
+                }
+                const card = [...document.querySelectorAll(CARD)].find((c) => c.textContent.includes("Red Lead"));
+                const waiting = card.querySelector(".o_d2d_waiting");
+                if (!waiting || !/3\s+days/.test(waiting.textContent)) {
+                    throw new Error(`the card shows no days at the step: ${card.textContent}`);
+                }
+                const apartment = card.querySelector(".o_d2d_apartment").textContent.trim();
+                if (card.textContent.split(apartment).length !== 2) {
+                    throw new Error(`the apartment ${apartment} is not shown once: ${card.textContent}`);
+                }
+            },
         },
     ],
 });

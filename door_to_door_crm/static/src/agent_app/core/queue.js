@@ -1,7 +1,8 @@
 /** @odoo-module */
 // The tablet's memory: IndexedDB keeps the territory, the pending events and
 // the sync token of each user apart, so that one agent's events are never
-// sent in another agent's name. The merge rules are pure functions.
+// sent in another agent's name; the sending of the queue and its schedule.
+// The merge rules are in merge.js, the kinds of events in events.js.
 
 export const DB_NAME = "d2d-agent";
 const DB_VERSION = 1;
@@ -12,8 +13,6 @@ export const SYNC_PERIOD = 60;
 // Longest wait, in seconds, between two tries while the server is unreachable
 // or failing: once it is back, the tablet sends within this time.
 export const MAX_BACKOFF = 60;
-// Layout of the server's snapshot that decodeSnapshot reads.
-export const SNAPSHOT_FORMAT = 2;
 
 export function openDatabase(name = DB_NAME, indexedDB = window.indexedDB) {
     return new Promise((resolve, reject) => {
@@ -85,9 +84,20 @@ export class EventQueue {
         return (await this.all()).filter((event) => event.state === "pending");
     }
     /** The next batch to send, as the server takes it: without the queue's
-     * own fields (user, state, reason, number). */
-    async batch(size = BATCH_SIZE) {
-        return (await this.pending()).slice(0, size).map(({uid, state, reason, seq, ...event}) => event);
+     * own fields (user, state, reason, number, hold). The events from the
+     * first one still held (a knock the agent may take back until
+     * `hold_until`, see events.js) wait: they go in their order. */
+    async batch(size = BATCH_SIZE, now = Date.now()) {
+        const pending = await this.pending();
+        const held = pending.findIndex((event) => event.hold_until > now);
+        return pending
+            .slice(0, held >= 0 ? Math.min(held, size) : size)
+            .map(({uid, state, reason, seq, hold_until, ...event}) => event);
+    }
+    /** When the first held event may be sent (ms), or null. */
+    async heldUntil(now = Date.now()) {
+        const held = (await this.pending()).filter((event) => event.hold_until > now);
+        return held.length ? Math.min(...held.map((event) => event.hold_until)) : null;
     }
     /** Events other users left on this device, waiting for them to sign in. */
     async othersPending() {
@@ -133,7 +143,7 @@ export class EventQueue {
     /** A refused or quarantined event sent again, with the agent's
      * `corrections` (its text fields) if any. */
     async retry(uuid, corrections = {}) {
-        await this.change(uuid, ({reason, ...event}) => ({...event, ...corrections, state: "pending"}));
+        await this.change(uuid, ({reason, hold_until, ...event}) => ({...event, ...corrections, state: "pending"}));
     }
     async change(uuid, update) {
         const event = await done(this.store("events").get(uuid));
@@ -176,7 +186,7 @@ export async function sendPending(queue, send, receive, size = BATCH_SIZE) {
         const events = await queue.batch(size);
         await sendOrSplit(queue, events, send, receive);
         const pendingAfter = (await queue.pending()).length;
-        // stop when all is sent, or when the server settled none of a full batch
+        // stop when all is sent (or held), or when the server settled none of a full batch
         if (events.length < size || pendingAfter >= pendingBefore) {
             return;
         }
@@ -225,176 +235,6 @@ export function newUuid() {
         const r = (Math.random() * 16) | 0;
         return (c === "x" ? r : (r & 0x3) | 0x8).toString(16);
     });
-}
-
-// ---------------------------------------------------------------------------
-// The server's compact snapshot, read into plain objects
-// ---------------------------------------------------------------------------
-
-function undelta(steps) {
-    let value = 0;
-    return steps.map((step) => (value += step));
-}
-
-/** The territory as the app holds it, from the server's snapshot (format 2:
- * apartments and visits as columns, their ids as steps from the previous). */
-export function decodeSnapshot(snapshot) {
-    if (snapshot.format !== SNAPSHOT_FORMAT) {
-        throw new Error(`Unknown snapshot format ${snapshot.format}`);
-    }
-    const houseOfEntrance = new Map(snapshot.entrances.map(([id, houseId]) => [id, houseId]));
-    const columns = snapshot.apartments;
-    const entranceIds = undelta(columns.entrance);
-    const apartments = undelta(columns.id).map((id, i) => ({
-        id,
-        houseId: houseOfEntrance.get(entranceIds[i]),
-        entranceId: entranceIds[i],
-        floor: columns.floor[i],
-        number: columns.number[i],
-        status: columns.status[i],
-        note: columns.note[id] || "",
-        lastVisit: (columns.last[i] || 0) * 1000,
-        leadId: columns.lead[id] || false,
-    }));
-    const visits = snapshot.visits;
-    return {
-        houses: snapshot.houses.map(([id, name, territoryId]) => ({id, name, territoryId})),
-        entrances: snapshot.entrances.map(([id, houseId, number, intercom]) => ({
-            id,
-            houseId,
-            number,
-            intercom,
-        })),
-        apartments,
-        visits: undelta(visits.apartment).map((apartmentId, i) =>
-            historyVisit([apartmentId, visits.time[i], visits.result[i], visits.agent[i]])
-        ),
-        agents: Object.fromEntries(snapshot.agents),
-        leads: snapshot.leads.map(leadFromRow),
-        competitors: snapshot.competitors.map(([id, name]) => ({id, name})),
-    };
-}
-
-export function leadFromRow([id, name, code, stage, apartmentId, phone, installation, active]) {
-    return {
-        id,
-        name,
-        code,
-        stage,
-        apartmentId,
-        phone,
-        installation: installation ? installation * 1000 : null,
-        active,
-    };
-}
-
-function historyVisit([apartmentId, time, result, agentId]) {
-    return {apartmentId, time: time * 1000, result, agentId};
-}
-
-// ---------------------------------------------------------------------------
-// Merge rules
-// ---------------------------------------------------------------------------
-
-/** The apartment as the tablet shows it: the visit with the latest device
- * time wins, whatever order the server's state and local events come in. */
-export function applyVisit(apartment, visit) {
-    const current = apartment.lastVisit || 0;
-    if (visit.time >= current) {
-        return {...apartment, status: visit.result, lastVisit: visit.time};
-    }
-    return apartment;
-}
-
-/** Server changes merged into the local state ([id, status, note, last
- * visit in seconds, lead id] rows); the tablet's own events (visits and
- * notes: those the server just accepted and those not sent yet) are
- * re-applied on top in their order (see byDeviceTime), so the agent never
- * sees their own knock or note disappear: the server reads its changes
- * before it records a batch. */
-export function mergeApartments(apartments, changes, ownEvents) {
-    const byId = new Map(apartments.map((apartment) => [apartment.id, apartment]));
-    for (const [id, status, note, lastVisit, leadId] of changes) {
-        const apartment = byId.get(id);
-        if (apartment) {
-            byId.set(id, {
-                ...apartment,
-                status,
-                note: note || "",
-                lastVisit: (lastVisit || 0) * 1000,
-                leadId,
-            });
-        }
-    }
-    for (const event of [...ownEvents].sort(byDeviceTime)) {
-        const apartment = byId.get(event.apartment_id);
-        if (!apartment) {
-            continue;
-        }
-        if (event.type === "note") {
-            byId.set(apartment.id, {...apartment, note: event.note || ""});
-        } else {
-            byId.set(apartment.id, applyVisit(apartment, event));
-        }
-    }
-    return apartments.map((apartment) => byId.get(apartment.id));
-}
-
-/** The history with new visits ([apartment id, time in seconds, result,
- * agent id] rows) added once: the server sends the visits of its last
- * minutes again, and a visit is the same by those four values. */
-export function mergeHistory(history, rows) {
-    const key = (visit) => `${visit.apartmentId}/${visit.time}/${visit.result}/${visit.agentId}`;
-    const known = new Set(history.map(key));
-    const added = [];
-    for (const visit of rows.map(historyVisit)) {
-        if (!known.has(key(visit))) {
-            known.add(key(visit));
-            added.push(visit);
-        }
-    }
-    return added.length ? [...history, ...added] : history;
-}
-
-/** The tablet's own visits among the events that the server accepted, as
- * history rows ([apartment id, time in seconds, result, agent id], the
- * server's form): the server sends a tablet the visits made elsewhere, not
- * its own back. */
-export function ownHistoryRows(events, agentId) {
-    return events
-        .filter((event) => event.type !== "note")
-        .map((visit) => [visit.apartment_id, Math.floor(visit.time / 1000), visit.result, agentId]);
-}
-
-/** Leads changed on the server replace the tablet's copies. */
-export function mergeLeads(leads, rows) {
-    const byId = new Map(leads.map((lead) => [lead.id, lead]));
-    for (const row of rows) {
-        const lead = leadFromRow(row);
-        byId.set(lead.id, lead);
-    }
-    return [...byId.values()];
-}
-
-/** The state without what the server says the agent may no longer see
- * (`removed` of the changes: leads lost, hidden or handed to someone else;
- * apartments and houses taken from the agent): their rows go, and the
- * apartments forget the lead they pointed to. */
-export function forgetRemoved({houses, apartments, visits, leads}, removed) {
-    if (!removed) {
-        return {houses, apartments, visits, leads};
-    }
-    const gone = (ids) => new Set(ids || []);
-    const goneHouses = gone(removed.houses);
-    const goneApartments = gone(removed.apartments);
-    const goneLeads = gone(removed.leads);
-    const keptApartments = apartments.filter((a) => !goneApartments.has(a.id) && !goneHouses.has(a.houseId));
-    return {
-        houses: houses.filter((house) => !goneHouses.has(house.id)),
-        apartments: keptApartments.map((a) => (goneLeads.has(a.leadId) ? {...a, leadId: false} : a)),
-        visits: visits.filter((visit) => !goneApartments.has(visit.apartmentId)),
-        leads: leads.filter((lead) => !goneLeads.has(lead.id)),
-    };
 }
 
 /** Seconds to wait before the next try after `failures` failed syncs in a
