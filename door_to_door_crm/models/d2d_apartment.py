@@ -48,7 +48,6 @@ class D2dApartment(models.Model):
     callback_date = fields.Datetime(
         string="Come back at",
         readonly=True,
-        index="btree_not_null",
         help="The time the resident asked to come back, "
         "given at the latest knock (a later knock without one clears it).",
     )

@@ -37,14 +37,18 @@ PLAIN_COUNTS = {
 
 
 def plain_counts(cr, agent_ids):
-    """{(agent, territory, day): (figures...)} counted from d2d_visit, as anyone would."""
+    """{(agent, territory, day): (figures...)} counted from d2d_visit, as anyone
+    would: the day is the visit's date in the statistics' time zone."""
     cr.execute(
         f"""
-        SELECT agent_id, territory_id, visit_date::date, {", ".join(PLAIN_COUNTS.values())}
+        SELECT agent_id, territory_id,
+               (visit_date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(
+                   (SELECT value FROM ir_config_parameter WHERE key = %s), 'UTC'))::date,
+               {", ".join(PLAIN_COUNTS.values())}
           FROM d2d_visit WHERE agent_id = ANY(%s)
          GROUP BY 1, 2, 3
         """,
-        [list(agent_ids)],
+        [TIMEZONE_PARAM, list(agent_ids)],
     )
     return {tuple(row[:3]): tuple(row[3:]) for row in cr.fetchall()}
 

@@ -14,6 +14,7 @@ import {DB_NAME, EventQueue, SyncSchedule, newUuid, openDatabase, sendPending} f
 import {SNAPSHOT_TIMEOUT, jsonRpc} from "../core/rpc";
 import {currentPosition} from "../core/position";
 import {normalisePhone} from "../core/phone";
+import {buildIndex, patchIndex} from "../core/territory_index";
 
 // The service worker's caches are named so (static/src/agent_sw/sw.js).
 const APP_CACHE_PREFIX = "d2d-agent";
@@ -290,37 +291,23 @@ export class AgentService {
         return this.index(state).houseById.get(id);
     }
 
-    /** Lookups of the territory, computed once per change of its lists. */
+    /** Lookups of the territory (see core/territory_index.js), computed
+     * once per change of its lists; a change of a few apartments (a knock)
+     * patches the previous index instead of building it again. */
     index(state = this.state) {
-        const s = state;
-        return this.memoize("index", [s.houses, s.entrances, s.apartments], (houses, entrances, apartments) => {
-            const houseById = new Map(houses.map((house) => [house.id, house]));
-            const apartmentById = new Map();
-            const apartmentsOfEntrance = new Map();
-            const stats = new Map(houses.map((h) => [h.id, {total: 0, visited: 0, leads: 0, callbacks: 0}]));
-            for (const apartment of apartments) {
-                apartmentById.set(apartment.id, apartment);
-                if (!apartmentsOfEntrance.has(apartment.entranceId)) {
-                    apartmentsOfEntrance.set(apartment.entranceId, []);
-                }
-                apartmentsOfEntrance.get(apartment.entranceId).push(apartment);
-                const row = stats.get(apartment.houseId);
-                if (row) {
-                    row.total += 1;
-                    row.visited += apartment.status !== "none" ? 1 : 0;
-                    row.leads += apartment.leadId || apartment.status === "lead" ? 1 : 0;
-                    row.callbacks += apartment.callback ? 1 : 0;
-                }
+        const inputs = [state.houses, state.entrances, state.apartments];
+        const cached = this.memo.get("index");
+        if (cached && cached.inputs.every((input, i) => input === inputs[i])) {
+            return cached.value;
+        }
+        if (cached && cached.inputs[0] === inputs[0] && cached.inputs[1] === inputs[1]) {
+            const patched = patchIndex(cached.value, cached.inputs[2], inputs[2]);
+            if (patched) {
+                this.memo.set("index", {inputs, value: patched});
+                return patched;
             }
-            const entrancesOfHouse = new Map();
-            for (const entrance of [...entrances].sort((a, b) => a.number - b.number)) {
-                if (!entrancesOfHouse.has(entrance.houseId)) {
-                    entrancesOfHouse.set(entrance.houseId, []);
-                }
-                entrancesOfHouse.get(entrance.houseId).push(entrance);
-            }
-            return {houseById, apartmentById, apartmentsOfEntrance, entrancesOfHouse, stats};
-        });
+        }
+        return this.memoize("index", inputs, buildIndex);
     }
 
     /** The agent's leads with their lead events not sent yet on top (see
@@ -413,7 +400,11 @@ export class AgentService {
             if (!this.data) {
                 await this.fetchSnapshot();
             }
-            await sendPending(this.queue, (events) => this.sendEvents(events), (answer) => this.receive(answer));
+            await sendPending(
+                this.queue,
+                (events) => this.sendEvents(events),
+                (answer) => this.receive(answer)
+            );
             this.markSynced();
             delay = this.schedule.succeeded();
         } catch (error) {
