@@ -7,8 +7,9 @@ times", for an agent with 100 houses and 1,000 potential clients. This
 benchmark measures it in headless Chromium, driven over the DevTools
 protocol, for both apps in the same Odoo server and on the same data:
 
-- today's app: the app as it was at commit 1c3f7ab (``--old-commit``), its
-  files taken from git into a throw-away addon, ``.local/bench/tablet_addons/d2d_tablet_v1``
+- today's app: the app of the last release (the commit of the last line of
+  ``scripts/upgrade/releases``, 18.0.1.0.0; ``--old-commit``), its files
+  taken from git into a throw-away addon, ``.local/bench/tablet_addons/d2d_tablet_v1``
   (its own bundle, a copy of that commit's page template, served at
   ``/d2d/bench/v1`` with the session the app's controller builds);
 - the new app: ``/d2d/agent``, as the working tree holds it.
@@ -118,7 +119,8 @@ STREETS = [
 ]
 
 # The files of today's app at the old commit (door_to_door_crm/ paths), put
-# under the throw-away addon at the same place below static/.
+# under the throw-away addon at the same place below static/ (the map's, when
+# that commit has them, with Leaflet from door_to_door_crm).
 OLD_APP_DIR = "door_to_door_crm/static/src/agent_app"
 OLD_MAP_FILES = ["door_to_door_crm/static/src/map/d2d_map.js", "door_to_door_crm/static/src/map/d2d_map.scss"]
 OLD_TEMPLATES = "door_to_door_crm/views/d2d_agent_app_templates.xml"
@@ -142,11 +144,7 @@ OLD_MANIFEST = """{
             "web/static/lib/owl/owl.js",
             "web/static/lib/owl/odoo_module.js",
             "%(addon)s/static/src/agent_app/**/*",
-            "door_to_door_crm/static/lib/leaflet/leaflet.css",
-            "door_to_door_crm/static/lib/leaflet/leaflet.js",
-            "%(addon)s/static/src/map/d2d_map.js",
-            "%(addon)s/static/src/map/d2d_map.scss",
-        ],
+%(map_assets)s        ],
     },
     "installable": True,
 }
@@ -186,6 +184,12 @@ class AgentAppV1(http.Controller):
 '''
 
 
+def last_release_commit():
+    """The commit of the last release that scripts/upgrade/releases lists."""
+    lines = (ROOT / "scripts" / "upgrade" / "releases").read_text().splitlines()
+    return [line.split()[1] for line in lines if line.strip() and not line.startswith("#")][-1][:10]
+
+
 def git(*args):
     return subprocess.run(["git", "-C", str(ROOT), *args], check=True, capture_output=True).stdout
 
@@ -200,7 +204,8 @@ def build_old_addon(commit):
         raise SystemExit(f"git cannot read {OLD_APP_DIR} at {commit}: {error.stderr.decode().strip()}") from None
     if not names:
         raise SystemExit(f"no {OLD_APP_DIR} at {commit}")
-    for name in [*names, *OLD_MAP_FILES]:
+    map_files = [name for name in OLD_MAP_FILES if name in git("ls-tree", "-r", "--name-only", commit).decode().split()]
+    for name in [*names, *map_files]:
         path = target / "static" / Path(name).relative_to("door_to_door_crm/static")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(git("show", f"{commit}:{name}"))
@@ -217,7 +222,15 @@ def build_old_addon(commit):
     (target / "views" / "templates.xml").write_bytes(
         etree.tostring(views, xml_declaration=True, encoding="utf-8", pretty_print=True)
     )
-    values = {"commit": commit, "addon": OLD_ADDON, "url": OLD_URL}
+    leaflet = ["door_to_door_crm/static/lib/leaflet/leaflet.css", "door_to_door_crm/static/lib/leaflet/leaflet.js"]
+    map_assets = "".join(
+        f'            "{asset}",\n'
+        for asset in [
+            *(leaflet if map_files else []),
+            *(name.replace("door_to_door_crm/", f"{OLD_ADDON}/", 1) for name in map_files),
+        ]
+    )
+    values = {"commit": commit, "addon": OLD_ADDON, "url": OLD_URL, "map_assets": map_assets}
     (target / "__manifest__.py").write_text(OLD_MANIFEST % values)
     (target / "__init__.py").write_text("from . import controllers\n")
     (target / "controllers").mkdir()
@@ -1016,7 +1029,7 @@ def main():
         houses={"type": int, "default": 100},
         potential={"type": int, "default": 1000, "help": "apartments left potential clients"},
         leads={"type": int, "default": 36},
-        old_commit={"default": "1c3f7ab", "help": "the commit of today's app"},
+        old_commit={"default": last_release_commit(), "help": "today's app (default: the last release's)"},
         no_sync={"action": "store_true", "help": "do not measure the sync of each knock"},
         keep={"action": "store_true", "help": "keep the scratch database <db>_tablet at the end"},
     )
