@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from freezegun import freeze_time
+from lxml import etree
 from PIL import Image, TiffImagePlugin  # noqa: F401 -- Odoo loads no TIFF writer: a phone sends none
 
 from odoo import fields
@@ -112,6 +113,23 @@ class TestSlots(D2dInstallationCommon):
         wizard.slot_ids[0].action_book()
         self.assertEqual(lead.d2d_stage_code, "scheduled")
         self.assertEqual(lead.d2d_installation_date, self.at(0, 6))
+
+    def test_slots_show_the_crews_colour(self):
+        """Each proposed slot carries its crew's colour, and the wizard's list
+        shows the crew as a badge in it (the colour of the crews' calendar)."""
+        self.crew.color, self.crew_b.color = 3, 7
+        self.set_aside("d2d.crew", [])  # an upgraded database's crews
+        wizard = (
+            self.env["d2d.schedule.wizard"]
+            .with_user(self.coordinator)
+            .create({"lead_id": self.ready_lead().id, "date_from": self.monday, "duration": 2})
+        )
+        self.assertEqual({(slot.crew_id, slot.color) for slot in wizard.slot_ids}, {(self.crew, 3), (self.crew_b, 7)})
+        form = self.env["d2d.schedule.wizard"].with_user(self.coordinator).get_views([(False, "form")])
+        arch = etree.fromstring(form["views"]["form"]["arch"])
+        [crew] = arch.xpath("//field[@name='slot_ids']/list/field[@name='crew_id']")
+        self.assertEqual(crew.get("widget"), "d2d_color_badge")
+        self.assertEqual(safe_eval(crew.get("options")), {"color_field": "color"})
 
 
 @tagged("post_install", "-at_install")
@@ -291,6 +309,18 @@ class TestReport(D2dInstallationCommon):
         self.assertEqual((self.job.state, self.job.result_note), ("failed", "Riser locked"))
         self.assertEqual(self.lead.d2d_stage_code, "coordination")
         self.assertEqual(self.lead.d2d_responsible_id, self.coordinator)
+
+    def test_cable_marks_open_the_numeric_keyboard(self):
+        """The marks stay text (an empty one stays empty) but are typed on the
+        phone's numeric keyboard: the report's widget for it (its input's
+        inputmode is checked in the installer's tour)."""
+        form = self.env["d2d.installation.report.wizard"].with_user(self.installer).get_views([(False, "form")])
+        arch = etree.fromstring(form["views"]["form"]["arch"])
+        for name in ("cable_mark_start", "cable_mark_end"):
+            [mark] = arch.xpath(f"//field[@name='{name}']")
+            self.assertEqual(mark.get("widget"), "d2d_numeric_char", name)
+        [port] = arch.xpath("//field[@name='port']")
+        self.assertIsNone(port.get("widget"), "the port has letters: the full keyboard")
 
     def test_report_wizard(self):
         wizard = (

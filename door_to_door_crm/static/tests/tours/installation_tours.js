@@ -51,6 +51,13 @@ registry.category("web_tour.tours").add("d2d_coordinator_booking_tour", {
             trigger: `${SLOTS}:nth-child(3) td[name=crew_id]`,
         },
         {
+            content: "Each slot shows its crew in the crew's colour",
+            trigger: `${SLOTS} td[name=crew_id] .o_tag.o_tag_color_3:contains(Crew North)`,
+        },
+        {
+            trigger: `${SLOTS} td[name=crew_id] .o_tag.o_tag_color_7:contains(Crew South)`,
+        },
+        {
             content: "Book the first slot in one click",
             trigger: `${SLOTS}:first-child button[name=action_book]`,
             run: "click",
@@ -116,7 +123,9 @@ registry.category("web_tour.tours").add("d2d_installer_report_tour", {
                 );
                 for (const link of record.querySelectorAll('a[href^="tel:"], a[href^="geo:"]')) {
                     if (link.getBoundingClientRect().height < 44) {
-                        throw new Error(`${link.getAttribute("href")} is ${link.getBoundingClientRect().height}px high`);
+                        throw new Error(
+                            `${link.getAttribute("href")} is ${link.getBoundingClientRect().height}px high`
+                        );
                     }
                 }
             },
@@ -146,13 +155,13 @@ registry.category("web_tour.tours").add("d2d_installer_report_tour", {
             run: "edit A-7",
         },
         {
-            content: "The cable mark at the start, typed with a comma",
-            trigger: ".modal .o_field_widget[name=cable_mark_start] input",
+            content: "The cable mark at the start, on the numeric keyboard, typed with a comma",
+            trigger: ".modal .o_field_widget[name=cable_mark_start] input[inputmode=decimal]",
             run: "edit 120,5",
         },
         {
             content: "The cable mark at the end",
-            trigger: ".modal .o_field_widget[name=cable_mark_end] input",
+            trigger: ".modal .o_field_widget[name=cable_mark_end] input[inputmode=decimal]",
             run: "edit 98",
         },
         {
