@@ -13,8 +13,14 @@ class CrmLead(models.Model):
     def _compute_company_id(self):
         super()._compute_company_id()
         for lead in self:
-            if lead.d2d_territory_id:
-                lead.company_id = lead.d2d_territory_id.company_id
+            # the territory read through the apartment, not the lead's own
+            # d2d_territory_id: on a new lead that field is still to compute,
+            # and computing it here would run _check_d2d_company against the
+            # company just proposed above (the user's current one), refusing
+            # the lead of a user working in several companies
+            territory = lead.d2d_apartment_id.house_id.territory_id
+            if territory:
+                lead.company_id = territory.company_id
 
     @api.constrains("company_id", "d2d_territory_id")
     def _check_d2d_company(self):

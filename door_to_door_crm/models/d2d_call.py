@@ -56,7 +56,8 @@ class D2dCall(models.Model):
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
 
     _sql_constraints = [
-        ("pbx_call_id_uniq", "unique(pbx_call_id)", "This PBX call is already in the log."),
+        # each company's PBX numbers its own calls
+        ("pbx_call_id_uniq", "unique(company_id, pbx_call_id)", "This PBX call is already in the log."),
         ("duration_positive", "CHECK(duration >= 0)", "A call cannot last less than zero seconds."),
     ]
 
@@ -108,7 +109,7 @@ class D2dCall(models.Model):
         violation instead."""
         self.check_access("create")
         call_id = vals.get("pbx_call_id")
-        if call_id and (known := self._d2d_find_by_call_id(call_id)):
+        if call_id and (known := self._d2d_find_by_call_id(call_id, vals["company_id"])):
             return known, False
         self.env.flush_all()
         columns = [SQL.identifier(name) for name in RECORDED_COLUMNS]
@@ -118,7 +119,7 @@ class D2dCall(models.Model):
                 """
                 INSERT INTO d2d_call (%(columns)s, create_uid, write_uid, create_date, write_date)
                      VALUES (%(values)s, %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
-                ON CONFLICT (pbx_call_id) DO NOTHING
+                ON CONFLICT (company_id, pbx_call_id) DO NOTHING
                   RETURNING id
                 """,
                 columns=SQL(", ").join(columns),
@@ -130,12 +131,16 @@ class D2dCall(models.Model):
         )
         row = self.env.cr.fetchone()
         if not row:  # logged by a transaction this one can see: only in tests' shared cursors
-            return self._d2d_find_by_call_id(call_id), False
+            return self._d2d_find_by_call_id(call_id, vals["company_id"]), False
         return self.browse(row[0]), True
 
     @api.model
-    def _d2d_find_by_call_id(self, call_id):
-        self.env.cr.execute(SQL("SELECT id FROM d2d_call WHERE pbx_call_id = %s", call_id))
+    def _d2d_find_by_call_id(self, call_id, company_id):
+        """The call that `company_id`'s PBX logged with this id: another
+        company's PBX numbers its calls on its own."""
+        self.env.cr.execute(
+            SQL("SELECT id FROM d2d_call WHERE pbx_call_id = %s AND company_id = %s", call_id, company_id)
+        )
         row = self.env.cr.fetchone()
         return self.browse(row[0]) if row else self.browse()
 

@@ -188,6 +188,8 @@ class D2dVisit(models.Model):
         if not self:
             return
         self.flush_recordset()
+        # the SQL below reads the houses' places: one set in this transaction counts
+        self.env["d2d.house"].flush_model(["latitude", "longitude"])
         self._d2d_lock_agents()
         params = self._d2d_presence_parameters()
         # "too fast" is more knocks than the threshold: counting beyond its

@@ -59,6 +59,11 @@ class TestCompanyRoutes(HttpCase, CallcenterCommon):
         body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": 1})
         return self.served(lambda: self.url_open(url, data=body, headers={"Content-Type": "application/json"}).json())
 
+    def journal(self, user, body):
+        """The PBX's call record `body` posted with an API key of `user`."""
+        headers = {"Authorization": f"Bearer {self.api_key(user)}", "Content-Type": "application/json"}
+        return self.served(lambda: self.url_open("/d2d/callcenter/journal", data=json.dumps(body), headers=headers))
+
     def count_of_b(self, user, model, **kwargs):
         """How many of company B's records of `model` `user` reads over
         XML-RPC; None when the role may not read the model at all."""
@@ -132,3 +137,85 @@ class TestCompanyRoutes(HttpCase, CallcenterCommon):
                 }
                 board = self.json_rpc("/web/dataset/call_kw", params)["result"]
                 self.assertEqual("Agent B" in json.dumps(board), shown)
+
+    def test_the_pbx_journal_and_screen_pop_of_a_do_not_match_a_caller_of_b(self):
+        """The PBX of A (an API key of A's operator) posts a ringing and a
+        hang-up of B's client: the pop shows no card, the call is logged in
+        A with no lead, B's lead gets no line; the same routes match A's
+        client, and B's PBX matches B's."""
+
+        def ringing(call_id, phone, operator):
+            return {"call_id": call_id, "event": "ringing", "from": phone, "operator": operator}
+
+        def hangup(call_id, phone, operator):
+            return {
+                "call_id": call_id,
+                "direction": "inbound",
+                "from": phone,
+                "to": "101",
+                "operator": operator,
+                "disposition": "ANSWERED",
+                "talk_seconds": 40,
+            }
+
+        def last_pop(user):
+            return [card["lead_id"] for card in self.pop_notifications(user)[-1]["cards"]]
+
+        messages_of_b = self.lead_b.sudo().message_ids
+        answer = self.journal(self.callcenter, ringing("r-b", PHONE_B, "test_callcenter"))
+        self.assertEqual(answer.json(), {"call_id": "r-b", "popped": True, "cards": 0}, answer.text)
+        self.assertEqual(last_pop(self.callcenter), [])
+        answer = self.journal(self.callcenter, hangup("h-b", PHONE_B, "test_callcenter"))
+        self.assertEqual(answer.status_code, 201, answer.text)
+        call = self.env["d2d.call"].browse(answer.json()["id"])
+        self.assertEqual((call.company_id, call.lead_id.id, call.partner_id.id), (self.company_a, False, False))
+        self.assertEqual(self.lead_b.sudo().message_ids, messages_of_b, "no line on B's lead")
+        # the telephony's XML-RPC call alike
+        self.assertEqual(
+            self.xmlrpc(self.callcenter, "d2d.callcenter", "incoming_call", PHONE_B, "test_callcenter"), []
+        )
+        self.assertEqual(last_pop(self.callcenter), [])
+        self.assertNotIn("Client B", json.dumps(self.pop_notifications(self.callcenter)))
+
+        # A's client is matched by A's PBX...
+        self.assertEqual(self.journal(self.callcenter, ringing("r-a", PHONE_A, "test_callcenter")).json()["cards"], 1)
+        self.assertEqual(last_pop(self.callcenter), self.lead_a.ids)
+        answer = self.journal(self.callcenter, hangup("h-a", PHONE_A, "test_callcenter"))
+        self.assertEqual(self.env["d2d.call"].browse(answer.json()["id"]).lead_id, self.lead_a)
+        # ...and B's client by B's, in a call that A's operator does not see
+        answer = self.journal(self.callcenter_b, ringing("r-b2", PHONE_B, "test_callcenter_of_b"))
+        self.assertEqual(answer.json()["cards"], 1)
+        self.assertEqual(last_pop(self.callcenter_b), self.lead_b.ids)
+        answer = self.journal(self.callcenter_b, hangup("h-b2", PHONE_B, "test_callcenter_of_b"))
+        call_b = self.env["d2d.call"].browse(answer.json()["id"])
+        self.assertEqual((call_b.company_id, call_b.lead_id), (self.company_b, self.lead_b))
+        seen_by_a = self.xmlrpc(self.callcenter, "d2d.call", "search", [("phone_sanitized", "=", PHONE_B)])
+        self.assertEqual(seen_by_a, call.ids)
+
+    def test_a_call_id_of_b_is_a_new_call_for_the_pbx_of_a(self):
+        """Each company's PBX numbers its own calls (an Asterisk id is the
+        time and a counter: two PBXs meet the same ids): a call id B's PBX
+        logged is a new call for A's, logged in A with A's lead, and the
+        answer names no call of B; a replay stays a replay in each company."""
+        record = {"call_id": "1700000000.42", "direction": "in", "to": "101", "disposition": "ANSWERED"}
+        record_a, record_b = dict(record, **{"from": PHONE_A}), dict(record, **{"from": PHONE_B})
+        of_b = self.journal(self.callcenter_b, record_b)
+        self.assertEqual(of_b.status_code, 201, of_b.text)
+        of_a = self.journal(self.callcenter, record_a)
+        self.assertEqual(of_a.status_code, 201, of_a.text)
+        self.assertNotEqual(of_a.json()["id"], of_b.json()["id"])
+        call_a = self.env["d2d.call"].browse(of_a.json()["id"])
+        self.assertEqual((call_a.company_id, call_a.lead_id), (self.company_a, self.lead_a))
+        self.assertEqual(self.env["d2d.call"].browse(of_b.json()["id"]).lead_id, self.lead_b)
+        for user, body, first in ((self.callcenter, record_a, of_a), (self.callcenter_b, record_b, of_b)):
+            with self.subTest(user=user.login):
+                replay = self.journal(user, body)
+                self.assertEqual(replay.status_code, 200, replay.text)
+                self.assertEqual((replay.json()["id"], replay.json()["replayed"]), (first.json()["id"], True))
+        # the telephony's XML-RPC log_call alike
+        call_b = self.xmlrpc(self.callcenter_b, "d2d.callcenter", "log_call", PHONE_B, "in", 5, "answered", "", "x-7")
+        call_a = self.xmlrpc(self.callcenter, "d2d.callcenter", "log_call", PHONE_A, "in", 5, "answered", "", "x-7")
+        self.assertNotEqual(call_a, call_b)
+        self.assertEqual(
+            self.xmlrpc(self.callcenter, "d2d.call", "read", [call_a], ["lead_id"])[0]["lead_id"][0], self.lead_a.id
+        )
