@@ -4,7 +4,7 @@ import xmlrpc.client
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import CLIENT_CARD, JOB_PHOTOS, D2dCrewCommon, D2dLeadCommon, jpeg_photo
@@ -480,6 +480,20 @@ class TestCompanyCrews(HttpCase, D2dCrewCommon):
         self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError", answer)
         self.assertNotIn("Crew B", json.dumps(answer))
         self.assertEqual((lead.d2d_stage_code, self.crew_b.installation_ids), ("coordination", self.job_b))
+
+    def test_a_coordinator_of_both_companies_is_offered_the_crews_of_the_leads_company(self):
+        self.coordinator.write({"company_ids": [(4, self.company_b.id)]})
+        both = (
+            self.env["d2d.schedule.wizard"]
+            .with_user(self.coordinator)
+            .with_context(allowed_company_ids=[self.company_a.id, self.company_b.id])
+        )
+        lead = self.coordination_lead()
+        slots = both.create({"lead_id": lead.id}).slot_ids
+        self.assertTrue(slots)
+        self.assertEqual(slots.crew_id.company_id, self.company_a, "only the crews of the lead's company")
+        with self.assertRaises(UserError):  # a crew of the other company, chosen by hand
+            both.create({"lead_id": lead.id, "crew_id": self.crew_b.id})
 
     def test_the_crews_jobs_and_settings_of_b_are_out_of_reach_of_a_over_xmlrpc(self):
         fields_of = {

@@ -16,7 +16,9 @@ class D2dScheduleWizard(models.TransientModel):
     installation_id = fields.Many2one(
         "d2d.installation", string="Job to move", help="Set when an already planned job is moved to another slot."
     )
-    crew_id = fields.Many2one("d2d.crew", string="Crew", help="Empty: every crew.")
+    # the lead's company: its crews only, for a coordinator of several companies
+    company_id = fields.Many2one(related="lead_id.company_id")
+    crew_id = fields.Many2one("d2d.crew", string="Crew", help="Empty: every crew.", check_company=True)
     duration = fields.Float(string="Duration (hours)", default=2.0, required=True)
     date_from = fields.Datetime(string="From", default=fields.Datetime.now, required=True)
     reason = fields.Char(string="Why move it", help="Kept in the lead's history with the move.")
@@ -32,7 +34,10 @@ class D2dScheduleWizard(models.TransientModel):
     def _proposals(self):
         if self.duration <= 0:
             raise UserError(self.env._("A job lasts more than zero hours."))
-        crews = self.crew_id or self.env["d2d.crew"].search([])
+        of_the_company = self.env["d2d.crew"]._check_company_domain(self.lead_id.company_id)
+        if self.crew_id and not self.crew_id.filtered_domain(of_the_company):
+            raise UserError(self.env._("This crew works for another company than the lead's."))
+        crews = self.crew_id or self.env["d2d.crew"].search(of_the_company)
         slots = crews._find_slots(
             self.date_from or fields.Datetime.now(),
             timedelta(hours=self.duration),
