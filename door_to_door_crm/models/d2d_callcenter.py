@@ -99,9 +99,13 @@ class D2dCallcenter(models.AbstractModel):
 
     @api.model
     def _d2d_operator(self, login):
-        """The active call-centre user whose login is `login`."""
+        """The active call-centre user whose login is `login`, among those
+        who work in the caller's companies: a PBX of one company neither
+        pops a card to another company's operator nor logs a call in their
+        name."""
         login = (login or "").strip() if isinstance(login, str) else ""
-        users = self.env["res.users"].sudo().search([("login", "=", login)], limit=1) if login else None
+        domain = [("login", "=", login), ("company_ids", "in", self.env.companies.ids)]
+        users = self.env["res.users"].sudo().search(domain, limit=1) if login else None
         if not users or not users.has_group(CALLCENTER_GROUP):
             raise UserError(self.env._("No call-centre operator has the login “%(login)s”.", login=login))
         return users

@@ -192,6 +192,23 @@ class TestCompanyRoutes(HttpCase, CallcenterCommon):
         seen_by_a = self.xmlrpc(self.callcenter, "d2d.call", "search", [("phone_sanitized", "=", PHONE_B)])
         self.assertEqual(seen_by_a, call.ids)
 
+    def test_the_pbx_of_a_cannot_name_an_operator_of_b(self):
+        """A's PBX naming B's operator pops nothing to them and logs no call
+        in their name: the operator is refused as unknown."""
+        pops_of_b = len(self.pop_notifications(self.callcenter_b))
+        calls = self.env["d2d.call"].sudo().search_count([])
+        ringing = {"call_id": "r-x", "event": "ringing", "from": PHONE_B, "operator": "test_callcenter_of_b"}
+        answer = self.journal(self.callcenter, ringing)
+        self.assertEqual(answer.status_code, 400, answer.text)
+        self.assertIn("No call-centre operator", answer.text)
+        hangup = dict(ringing, call_id="h-x", direction="inbound", to="101", disposition="ANSWERED")
+        del hangup["event"]
+        self.assertEqual(self.journal(self.callcenter, hangup).status_code, 400)
+        with self.assertRaises(xmlrpc.client.Fault):
+            self.xmlrpc(self.callcenter, "d2d.callcenter", "incoming_call", PHONE_B, "test_callcenter_of_b")
+        self.assertEqual(len(self.pop_notifications(self.callcenter_b)), pops_of_b)
+        self.assertEqual(self.env["d2d.call"].sudo().search_count([]), calls)
+
     def test_a_call_id_of_b_is_a_new_call_for_the_pbx_of_a(self):
         """Each company's PBX numbers its own calls (an Asterisk id is the
         time and a counter: two PBXs meet the same ids): a call id B's PBX
