@@ -1,13 +1,18 @@
 import base64
 import io
+import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
 from PIL import Image
 
-from odoo import fields
+from odoo import api, fields
 from odoo.exceptions import UserError
+from odoo.service.model import retrying
 from odoo.tests import TransactionCase, new_test_user
+
+# Generous bounds for one thread to reach a point: a stuck test fails instead of hanging.
+WAIT = 60
 
 # The crew's photos of a job, taken on site before the report.
 JOB_PHOTOS = ("photo_passport", "photo_cable_entry", "photo_box")
@@ -333,3 +338,69 @@ class D2dCrewCommon(D2dLeadCommon):
     @classmethod
     def walk_install(cls, lead):
         cls.report_connected(lead, cls.crew_of(lead).leader_id)
+
+
+# ----------------------------------------------------------------------
+# Two transactions at once
+# ----------------------------------------------------------------------
+
+
+def backend_waits_on_lock(registry, pid):
+    """Whether the PostgreSQL backend `pid` waits on a lock now."""
+    with registry.cursor() as cr:
+        cr.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+        row = cr.fetchone()
+        return bool(row) and row[0] == "Lock"
+
+
+def side_by_side(case, uid, work):
+    """`work(env, name)` run by user `uid` in two transactions of their own,
+    both committed, at the same moment, as two requests: "first" does its
+    work and keeps its transaction open; "second" starts then, under
+    Odoo's `retrying` (a serialization failure runs it again in a new
+    transaction, as for a request), and "first" commits once "second" waits
+    on a lock or has ended. Returns ({name: what work returned}, whether
+    "second" was seen waiting on a lock); fails when either raised."""
+    answers, errors, pids = {}, {}, {}
+    first_done, release_first = threading.Event(), threading.Event()
+
+    def request(name, hold):
+        try:
+            with case.registry.cursor() as cr:
+                cr.execute("SELECT pg_backend_pid()")
+                pids[name] = cr.fetchone()[0]
+                env = api.Environment(cr, uid, {})
+                if hold:
+                    answers[name] = work(env, name)
+                    first_done.set()
+                    release_first.wait(WAIT)
+                else:
+                    answers[name] = retrying(lambda: work(env, name), env)
+            # leaving the block commits
+        except Exception as error:  # noqa: BLE001 -- reported by the main thread
+            errors[name] = error
+            first_done.set()
+
+    first = threading.Thread(target=request, args=("first", True))
+    second = threading.Thread(target=request, args=("second", False))
+    blocked = False
+    first.start()
+    try:
+        case.assertTrue(first_done.wait(WAIT), "the first transaction did its work")
+        case.assertFalse(errors, errors)
+        second.start()
+        for _i in range(WAIT * 20):
+            if "second" in pids and backend_waits_on_lock(case.registry, pids["second"]):
+                blocked = True
+                break
+            if not second.is_alive():
+                break
+            threading.Event().wait(0.05)
+    finally:
+        release_first.set()
+        first.join(WAIT)
+        if second.ident:
+            second.join(WAIT)
+    case.assertFalse(first.is_alive() or second.is_alive(), "both transactions ended")
+    case.assertFalse(errors, f"a transaction failed: {errors!r}")
+    return answers, blocked

@@ -1,5 +1,4 @@
 import json
-import threading
 import time
 import uuid
 from concurrent.futures import Future
@@ -7,17 +6,14 @@ from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.service.model import retrying
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tests.common import ChromeBrowser
 
 from ..report.d2d_agent_stats import TIMEZONE_PARAM
-from .common import D2dLeadCommon
+from .common import D2dLeadCommon, side_by_side
 from .test_agent_app_browser import READY, warm_up_statics
 from .test_agent_sync import ms
 
-# Generous bounds for one thread to reach a point: a stuck test fails instead of hanging.
-WAIT = 60
 # The visit figures of d2d.agent.stats, and how a plain SQL count over d2d_visit finds them.
 PLAIN_COUNTS = {
     "doors": "count(*)",
@@ -355,18 +351,10 @@ class TestAgentStatsConcurrency(TransactionCase):
             cr.execute("SELECT count(*) FROM d2d_agent_stats WHERE agent_id = %s", [self.agent_id])
             self.assertEqual(cr.fetchone()[0], 0, "the test leaves the database as it found it")
 
-    def backend_waits_on_lock(self, pid):
-        with self.registry.cursor() as cr:
-            cr.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
-            row = cr.fetchone()
-            return bool(row) and row[0] == "Lock"
-
     def test_two_tablets_knock_one_apartment_at_once(self):
         moment = ms(fields.Datetime.now() - timedelta(minutes=5))
-        answers, errors, pids = {}, {}, {}
-        first_done, release_first = threading.Event(), threading.Event()
 
-        def request(name, hold=False):
+        def knock(env, name):
             event = {
                 "type": "visit",
                 "uuid": f"race-{name}-{self.tag}",
@@ -375,43 +363,10 @@ class TestAgentStatsConcurrency(TransactionCase):
                 "time": moment,
             }
             payload = {"uid": self.agent_id, "device_id": f"tablet-{name}", "events": [event]}
-            try:
-                with self.registry.cursor() as cr:
-                    cr.execute("SELECT pg_backend_pid()")
-                    pids[name] = cr.fetchone()[0]
-                    env = api.Environment(cr, self.agent_id, {})
-                    if hold:
-                        answers[name] = env["d2d.agent.sync"]._sync(payload)
-                        first_done.set()
-                        release_first.wait(WAIT)
-                    else:
-                        answers[name] = retrying(lambda: env["d2d.agent.sync"]._sync(payload), env)
-            except Exception as error:  # noqa: BLE001 -- reported by the main thread
-                errors[name] = error
-                first_done.set()
+            return env["d2d.agent.sync"]._sync(payload)
 
-        first = threading.Thread(target=request, args=("first", True))
-        second = threading.Thread(target=request, args=("second",))
-        first.start()
-        try:
-            self.assertTrue(first_done.wait(WAIT), "the first tablet's knock is recorded")
-            self.assertFalse(errors, errors)
-            second.start()
-            blocked = False
-            for _i in range(WAIT * 20):
-                if "second" in pids and self.backend_waits_on_lock(pids["second"]):
-                    blocked = True
-                    break
-                if not second.is_alive():
-                    break
-                threading.Event().wait(0.05)
-            self.assertTrue(blocked, "the second waits on the first's row of the day")
-        finally:
-            release_first.set()
-            first.join(WAIT)
-            if second.ident:
-                second.join(WAIT)
-        self.assertFalse(errors, f"a request failed: {errors!r}")
+        answers, blocked = side_by_side(self, self.agent_id, knock)
+        self.assertTrue(blocked, "the second waits on the first's row of the day")
         self.assertEqual([len(answers[name]["accepted"]) for name in ("first", "second")], [1, 1])
         with self.registry.cursor() as cr:
             cr.execute("SELECT doors, apartments FROM d2d_agent_stats WHERE agent_id = %s", [self.agent_id])

@@ -1,15 +1,11 @@
-import threading
 import uuid
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields
-from odoo.service.model import retrying
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from .common import side_by_side
 from .test_agent_sync import ms
-
-# Generous bounds for one thread to reach a point: a stuck test fails instead of hanging.
-WAIT = 60
 
 
 @tagged("post_install", "-at_install")
@@ -70,62 +66,20 @@ class TestAgentSyncConcurrency(TransactionCase):
             "time": ms(fields.Datetime.now() - timedelta(minutes=5)),
         }
 
-    def backend_waits_on_lock(self, pid):
-        with self.registry.cursor() as cr:
-            cr.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
-            row = cr.fetchone()
-            return bool(row) and row[0] == "Lock"
-
     def test_same_uuid_in_two_concurrent_requests(self):
         shared = f"concurrent-{self.tag}"
         other = f"concurrent-other-{self.tag}"
         first_batch = [self.event(self.apartment_ids[0], shared)]
         second_batch = [self.event(self.apartment_ids[0], shared), self.event(self.apartment_ids[1], other, "refusal")]
-        answers, errors, pids = {}, {}, {}
-        first_inserted, release_first = threading.Event(), threading.Event()
+        batches = {"first": first_batch, "second": second_batch}
 
-        def request(name, events, hold=False):
-            try:
-                with self.registry.cursor() as cr:
-                    cr.execute("SELECT pg_backend_pid()")
-                    pids[name] = cr.fetchone()[0]
-                    env = api.Environment(cr, self.agent_id, {})
-                    payload = {"uid": self.agent_id, "device_id": f"tablet-{name}", "events": events}
-                    if hold:  # inserts its visit and keeps its transaction open
-                        answers[name] = env["d2d.agent.sync"]._sync(payload)
-                    else:  # as Odoo runs a request: again after a serialization failure, then committed
-                        answers[name] = retrying(lambda: env["d2d.agent.sync"]._sync(payload), env)
-                    if hold:  # the first request has inserted its row and not committed yet
-                        first_inserted.set()
-                        release_first.wait(WAIT)
-                # leaving the block commits
-            except Exception as error:  # noqa: BLE001 -- reported by the main thread
-                errors[name] = error
-                first_inserted.set()
+        def sync(env, name):
+            # the first inserts its visit and keeps its transaction open
+            payload = {"uid": self.agent_id, "device_id": f"tablet-{name}", "events": batches[name]}
+            return env["d2d.agent.sync"]._sync(payload)
 
-        first = threading.Thread(target=request, args=("first", first_batch, True))
-        second = threading.Thread(target=request, args=("second", second_batch))
-        first.start()
-        try:
-            self.assertTrue(first_inserted.wait(WAIT), "the first request inserted its visit")
-            self.assertFalse(errors, errors)
-            second.start()
-            blocked = False
-            for _i in range(WAIT * 20):
-                if "second" in pids and self.backend_waits_on_lock(pids["second"]):
-                    blocked = True
-                    break
-                if not second.is_alive():
-                    break
-                threading.Event().wait(0.05)
-            self.assertTrue(blocked, "the second request waits on the uuid index while the first is not committed")
-        finally:
-            release_first.set()
-            first.join(WAIT)
-            if second.is_alive() or second.ident:
-                second.join(WAIT)
-        self.assertFalse(first.is_alive() or second.is_alive(), "both requests ended")
-        self.assertFalse(errors, f"a request failed: {errors!r}")
+        answers, blocked = side_by_side(self, self.agent_id, sync)
+        self.assertTrue(blocked, "the second request waits on the uuid index while the first is not committed")
         self.assertEqual(answers["first"]["accepted"], [shared])
         self.assertEqual(sorted(answers["second"]["accepted"]), sorted([shared, other]))
         self.assertEqual(answers["second"]["rejected"], [])

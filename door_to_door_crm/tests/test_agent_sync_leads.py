@@ -1,15 +1,12 @@
-import threading
 import uuid
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields
-from odoo.service.model import retrying
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from . import test_agent_sync
-from .common import D2dLeadCommon
+from .common import D2dLeadCommon, side_by_side
 from .test_agent_sync import ms
-from .test_agent_sync_concurrency import WAIT
 
 
 @tagged("post_install", "-at_install")
@@ -150,36 +147,11 @@ class TestAgentSyncLeadsConcurrency(TransactionCase):
     def test_the_same_submit_in_two_concurrent_requests_moves_the_lead_once(self):
         event = {"type": "lead_submit", "uuid": f"submit-{self.lead_id}", "lead_id": self.lead_id, "time": 0}
         event["time"] = ms(fields.Datetime.now())
-        answers, errors = {}, {}
-        first_done, release_first = threading.Event(), threading.Event()
 
-        def request(name, hold=False):
-            try:
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, self.agent_id, {})
-                    payload = {"uid": self.agent_id, "device_id": name, "events": [event]}
-                    if hold:
-                        answers[name] = env["d2d.agent.sync"]._sync(payload)
-                        first_done.set()
-                        release_first.wait(WAIT)
-                    else:
-                        answers[name] = retrying(lambda: env["d2d.agent.sync"]._sync(payload), env)
-            except Exception as error:  # noqa: BLE001 -- reported by the main thread
-                errors[name] = error
-                first_done.set()
+        def submit(env, name):
+            return env["d2d.agent.sync"]._sync({"uid": self.agent_id, "device_id": name, "events": [event]})
 
-        first = threading.Thread(target=request, args=("first", True))
-        second = threading.Thread(target=request, args=("second",))
-        first.start()
-        try:
-            self.assertTrue(first_done.wait(WAIT), "the first request applied the submit")
-            second.start()
-            threading.Event().wait(0.5)  # the second request reaches the uuid and waits
-        finally:
-            release_first.set()
-            first.join(WAIT)
-            second.join(WAIT)
-        self.assertFalse(errors, f"a request failed: {errors!r}")
+        answers, _blocked = side_by_side(self, self.agent_id, submit)
         self.assertEqual(answers["first"]["accepted"], [event["uuid"]])
         self.assertEqual(answers["second"]["accepted"], [event["uuid"]], "the second is answered as a replay")
         with self.registry.cursor() as cr:

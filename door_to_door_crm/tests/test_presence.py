@@ -1,16 +1,14 @@
 import json
-import threading
 import time
 import uuid
 from datetime import datetime, timedelta
 
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.service.model import retrying
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from ..models.d2d_visit_presence import EARTH_RADIUS_M, haversine_m
-from .common import D2dCommon
+from .common import D2dCommon, side_by_side
 
 
 def ms(moment):
@@ -286,10 +284,6 @@ class TestPresenceHttp(HttpCase, PresenceCommon):
         self.assertAlmostEqual(visits[1].gps_distance, 3000, delta=0.5)
 
 
-# Generous bounds for one thread to reach a point: a stuck test fails instead of hanging.
-WAIT = 60
-
-
 @tagged("post_install", "-at_install")
 class TestPresenceConcurrency(TransactionCase):
     """One agent's knocks checked by two transactions at the same moment
@@ -342,18 +336,15 @@ class TestPresenceConcurrency(TransactionCase):
             cr.execute("SELECT count(*) FROM d2d_house WHERE id = ANY(%s)", [self.house_ids])
             self.assertEqual(cr.fetchone()[0], 0, "the test leaves the database as it found it")
 
-    def backend_waits_on_lock(self, pid):
-        with self.registry.cursor() as cr:
-            cr.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
-            row = cr.fetchone()
-            return bool(row) and row[0] == "Lock"
-
     def test_two_transactions_knock_for_one_agent(self):
         start = fields.Datetime.now().replace(microsecond=0) - timedelta(hours=1)
-        errors, pids, visit_ids = {}, {}, {}
-        first_knocked, release_first = threading.Event(), threading.Event()
+        knocks = {
+            "first": (self.apartment_ids[0], start),
+            "second": (self.apartment_ids[1], start + timedelta(seconds=90)),
+        }
 
-        def knock(name, apartment_id, moment, hold=False):
+        def knock(env, name):
+            apartment_id, moment = knocks[name]
             values = {
                 "apartment_id": apartment_id,
                 "result": "closed",
@@ -363,42 +354,13 @@ class TestPresenceConcurrency(TransactionCase):
                 "gps_accuracy": 5,
                 "gps_time": moment,
             }
-            try:
-                with self.registry.cursor() as cr:
-                    cr.execute("SELECT pg_backend_pid()")
-                    pids[name] = cr.fetchone()[0]
-                    env = api.Environment(cr, self.agent_id, {})
-                    # a first read takes the transaction's snapshot, as a request reads before it writes
-                    env["d2d.apartment"].browse(apartment_id).read(["number"])
-                    if hold:
-                        visit_ids[name] = env["d2d.visit"].create(values).id
-                        first_knocked.set()
-                        release_first.wait(WAIT)
-                    else:  # as Odoo runs a request: again after a serialization failure
-                        visit_ids[name] = retrying(lambda: env["d2d.visit"].create(values).id, env)
-            except Exception as error:  # noqa: BLE001 -- reported by the main thread
-                errors[name] = error
-                first_knocked.set()
+            # a first read takes the transaction's snapshot, as a request reads before it writes
+            env["d2d.apartment"].browse(apartment_id).read(["number"])
+            return env["d2d.visit"].create(values).id
 
-        first = threading.Thread(target=knock, args=("first", self.apartment_ids[0], start, True))
-        second = threading.Thread(target=knock, args=("second", self.apartment_ids[1], start + timedelta(seconds=90)))
         with self.assertNoLogs("odoo.sql_db", level="ERROR"):
-            first.start()
-            try:
-                self.assertTrue(first_knocked.wait(WAIT), "the first knock is recorded")
-                self.assertFalse(errors, errors)
-                second.start()
-                for _i in range(WAIT * 20):
-                    if "second" in pids and self.backend_waits_on_lock(pids["second"]) or not second.is_alive():
-                        break
-                    threading.Event().wait(0.05)
-                self.assertTrue(self.backend_waits_on_lock(pids["second"]), "the second waits for the first")
-            finally:
-                release_first.set()
-                first.join(WAIT)
-                if second.ident:
-                    second.join(WAIT)
-        self.assertFalse(errors, errors)
+            visit_ids, blocked = side_by_side(self, self.agent_id, knock)
+        self.assertTrue(blocked, "the second waits for the first")
         with self.registry.cursor() as cr:
             cr.execute(
                 "SELECT id, presence_flag FROM d2d_visit WHERE agent_id = %s ORDER BY visit_date", [self.agent_id]
